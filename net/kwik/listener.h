@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Listeners: kernel sockets accepting paths from Kwik clients. */
+#ifndef _KWIK_LISTENER_H
+#define _KWIK_LISTENER_H
+
+#include <linux/socket.h>
+#include <linux/types.h>
+
+struct kwik_net;
+struct kwik_listener;
+struct netlink_ext_ack;
+
+struct kwik_listener_cfg {
+	u32 id;				/* 0 on add: kernel picks */
+	struct sockaddr_storage local;
+	u8 transport;
+	u8 security;
+	u32 flags;
+	u32 key_serial;
+};
+
+struct kwik_listener_info {
+	u8 state;			/* enum kwik_listener_state */
+	u32 error;
+	u32 paths;			/* live accepted paths */
+};
+
+/* All called with kn->lock held. */
+int kwik_listener_add(struct kwik_net *kn, struct kwik_listener_cfg *cfg,
+		      struct netlink_ext_ack *extack);
+int kwik_listener_del(struct kwik_net *kn, u32 id,
+		      struct netlink_ext_ack *extack);
+struct kwik_listener *kwik_listener_find(struct kwik_net *kn, u32 id);
+struct kwik_listener *kwik_listener_next(struct kwik_net *kn,
+					 struct kwik_listener *prev);
+const struct kwik_listener_cfg *kwik_listener_cfg(const struct kwik_listener *l);
+void kwik_listener_get_info(struct kwik_listener *l,
+			    struct kwik_listener_info *info);
+
+#endif /* _KWIK_LISTENER_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sessions: one application byte stream, one AF_KWIK socket. */
+#ifndef _KWIK_SESSION_H
+#define _KWIK_SESSION_H
+
+#include <linux/types.h>
+
+struct kwik_net;
+
+#define KWIK_SESSION_MAX_PATHS	8
+
+/* Snapshot of a session for netlink dumps and events. */
+struct kwik_session_info {
+	u64 id;
+	u32 service;
+	u8 state;			/* enum kwik_session_state */
+	u8 role;			/* enum kwik_session_role */
+	u32 npaths;
+	u32 path_ids[KWIK_SESSION_MAX_PATHS];
+	u64 tx_bytes, rx_bytes;
+	u32 error;
+};
+
+/*
+ * Walk the namespace's sessions, skipping the first *pos; @fn returns
+ * non-zero to stop (message full), and *pos then names the session to
+ * resume from.  Returns @fn's non-zero value or 0 at the end.
+ */
+int kwik_session_walk(struct kwik_net *kn, unsigned long *pos,
+		      int (*fn)(const struct kwik_session_info *info, void *arg),
+		      void *arg);
+
+u32 kwik_session_count(struct kwik_net *kn, u32 service);
+
+#endif /* _KWIK_SESSION_H */

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything Kwik's build, VM and tests need, from Debian's archive
+# only.  Idempotent: when all is present it makes no network access.
+#
+# Host packages go through apt.  The test kernels are *unpacked*, not
+# installed, into $KWIK_CACHE so the host's own kernel set stays untouched:
+#   $KWIK_CACHE/kernels/<kver>/{boot,lib/modules,usr/src}
+# and the resolved versions are written to $KWIK_CACHE/kernels/*.env.
+#
+# Adds bookworm-backports to apt's sources if absent (Debian's own archive).
+set -euo pipefail
+
+CACHE=${KWIK_CACHE:-/var/cache/kwik}
+KDIR_ROOT=$CACHE/kernels
+DEBS=$CACHE/debs
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+[ "$(id -u)" = 0 ] || { log "must run as root (apt-get)"; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+
+HOST_PKGS="build-essential gcc-12 make bc bison flex libelf-dev libssl-dev
+  pkg-config libnl-3-dev libnl-genl-3-dev qemu-system-x86 busybox-static
+  iproute2 iputils-ping tcpdump kmod cpio xz-utils python3 sparse dkms pahole
+  procps psmisc coreutils openssl"
+
+APT_UPDATED=
+apt_update() {
+	[ -n "$APT_UPDATED" ] && return 0
+	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		log "adding bookworm-backports (Debian) to apt sources"
+		cat > /etc/apt/sources.list.d/kwik-bookworm-backports.sources <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	fi
+	log "apt-get update"
+	apt-get update -qq >/dev/null
+	APT_UPDATED=1
+}
+
+missing=
+for p in $HOST_PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	apt_update
+	log "installing:$missing"
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Newest Debian kernel of a series for which image, headers and kbuild
+# are all in the archive.  $1: regexp for the ABI name.
+resolve() {
+	apt-cache search --names-only "^linux-headers-$1-amd64\$" 2>/dev/null |
+		awk '{print $1}' | sed -e 's/^linux-headers-//' -e 's/-amd64$//' |
+		sort -V | while read -r abi; do
+			apt-cache show "linux-image-$abi-amd64" >/dev/null 2>&1 &&
+				echo "$abi"
+		done | tail -1
+}
+
+# Unpack image + headers + kbuild of ABI $1 into $KDIR_ROOT/$1-amd64.
+unpack_kernel() {
+	local abi=$1 kver=$1-amd64 dst=$KDIR_ROOT/$1-amd64 p
+	[ -f "$dst/.complete" ] && return 0
+	local series=${abi%%-*}; series=${series%.*}
+	local kbuild=linux-kbuild-$series
+	apt-cache show "$kbuild" >/dev/null 2>&1 || kbuild=linux-kbuild-$abi
+	[[ $abi == *+deb* ]] && kbuild=linux-kbuild-$abi
+	mkdir -p "$DEBS" "$dst"
+	for p in "linux-image-$kver" "linux-headers-$kver" \
+		 "linux-headers-$abi-common" "$kbuild"; do
+		if ! ls "$DEBS/${p}_"*.deb >/dev/null 2>&1; then
+			log "downloading $p"
+			(cd "$DEBS" && apt-get download -qq -o APT::Sandbox::User=root "$p" >/dev/null)
+		fi
+		dpkg -x "$(ls "$DEBS/${p}_"*.deb | sort -V | tail -1)" "$dst"
+	done
+	# The headers' Makefile includes the -common tree by absolute path.
+	local hdr=$dst/usr/src/linux-headers-$kver
+	sed -i "s|/usr/src/linux-headers-$abi-common|$dst/usr/src/linux-headers-$abi-common|g" \
+		"$hdr/Makefile"
+	# Absolute symlinks (scripts/, tools/ into the kbuild package) must
+	# point into the unpacked tree instead.
+	find "$dst" -type l -lname '/usr/*' | while read -r p; do
+		ln -sfn "$dst$(readlink "$p")" "$p"
+	done
+	touch "$dst/.complete"
+}
+
+need_resolve() { [ ! -f "$KDIR_ROOT/$1.env" ] || [ -n "${KWIK_REFRESH:-}" ]; }
+
+mkdir -p "$KDIR_ROOT"
+for spec in "6.12:6\\.12\\.[0-9]+\\+deb12" "6.1:6\\.1\\.0-[0-9]+"; do
+	name=${spec%%:*} re=${spec#*:}
+	if need_resolve "$name"; then
+		abi=$(resolve "$re")
+		if [ -z "$abi" ]; then
+			apt_update
+			abi=$(resolve "$re")
+		fi
+		[ -n "$abi" ] || { log "no linux $name kernel found in the archive"; exit 1; }
+		unpack_kernel "$abi"
+		d=$KDIR_ROOT/$abi-amd64
+		cat > "$KDIR_ROOT/$name.env" <<ENV
+KVER=$abi-amd64
+KDIR=$d/usr/src/linux-headers-$abi-amd64
+KIMAGE=$d/boot/vmlinuz-$abi-amd64
+KMODULES=$d/lib/modules/$abi-amd64
+ENV
+	fi
+done
+
+# checkpatch.pl and its data files, from Debian's linux-source.
+CP=$CACHE/checkpatch
+if [ ! -x "$CP/scripts/checkpatch.pl" ]; then
+	apt_update
+	src=$(apt-cache search --names-only '^linux-source-6\.12$' | awk '{print $1}')
+	[ -n "$src" ] || src=linux-source-6.1
+	mkdir -p "$DEBS" "$CP"
+	(cd "$DEBS" && apt-get download -qq -o APT::Sandbox::User=root "$src" >/dev/null)
+	tmp=$(mktemp -d)
+	dpkg -x "$(ls "$DEBS/${src}_"*.deb | sort -V | tail -1)" "$tmp"
+	tar -C "$CP" --strip-components=1 -xf "$tmp"/usr/src/linux-source-*.tar.xz \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	rm -rf "$tmp" "$DEBS/${src}_"*.deb
+fi
+log "ok: $(. "$KDIR_ROOT/6.12.env"; echo "$KVER"), $(. "$KDIR_ROOT/6.1.env"; echo "$KVER")"
