@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kwikctl session show */
+#include <inttypes.h>
+#include <string.h>
+
+#include "kwikctl.h"
+
+static void session_usage(FILE *f)
+{
+	fprintf(f, "Usage: kwikctl session show\n");
+}
+
+static const char *const session_headers[] = {
+	"ID", "SERVICE", "ROLE", "STATE", "PATHS", "TX", "RX", "ERROR",
+};
+
+int kc_session_parse_nest(struct nlattr *nest, struct nlattr **tb)
+{
+	return nla_parse_nested(tb, KWIK_SESSION_A_MAX, nest, NULL);
+}
+
+/* KWIK_SESSION_A_PATH repeats, once per path of the session. */
+static void session_paths(struct nlattr *nest, char *buf, size_t size)
+{
+	struct nlattr *a;
+	size_t off = 0;
+	int rem;
+
+	buf[0] = '\0';
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != KWIK_SESSION_A_PATH)
+			continue;
+		if (off < size)
+			off += snprintf(buf + off, size - off, "%s%u",
+					off ? "," : "", kc_u32(a));
+		else
+			break;
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
+void kc_session_json(struct nlattr *nest)
+{
+	struct nlattr *tb[KWIK_SESSION_A_MAX + 1] = { 0 };
+	uint32_t err;
+	struct nlattr *a;
+	char e[32];
+	int rem;
+
+	kc_session_parse_nest(nest, tb);
+	err = kc_u32(tb[KWIK_SESSION_A_ERROR]);
+	kc_json_uint("id", kc_u64a(tb[KWIK_SESSION_A_ID]));
+	kc_json_uint("service", kc_u32(tb[KWIK_SESSION_A_SERVICE]));
+	kc_json_str("role", kc_role_name(kc_u8(tb[KWIK_SESSION_A_ROLE])));
+	kc_json_str("state",
+		    kc_session_state_name(kc_u8(tb[KWIK_SESSION_A_STATE])));
+	kc_json_open_array("paths");
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) == KWIK_SESSION_A_PATH)
+			kc_json_uint(NULL, kc_u32(a));
+	kc_json_close_array();
+	kc_json_uint("tx_bytes", kc_u64a(tb[KWIK_SESSION_A_TX_BYTES]));
+	kc_json_uint("rx_bytes", kc_u64a(tb[KWIK_SESSION_A_RX_BYTES]));
+	kc_json_uint("error", err);
+	if (err)
+		kc_json_str("error_name", kc_errno_name(err, e, sizeof(e)));
+	else
+		kc_json_null("error_name");
+}
+
+int kc_cmd_session(int argc, char **argv)
+{
+	struct kc_objs o = { .type = KWIK_A_SESSION };
+	struct nlattr *tb[KWIK_SESSION_A_MAX + 1];
+	char id[24], svc[16], paths[128], tx[32], rx[32], e[32];
+	struct kc_table *t;
+	int i;
+
+	if (argc >= 1 && kc_is_help(argv[argc - 1])) {
+		session_usage(stdout);
+		return 0;
+	}
+	if (argc > 1 || (argc == 1 && !kc_matches(argv[0], "show") &&
+			 !kc_matches(argv[0], "list")))
+		kc_usage_error("usage: kwikctl session show");
+
+	kc_nl_collect(KWIK_CMD_SESSION_GET, NULL, &o);
+
+	if (kc_json) {
+		kc_json_open_array(NULL);
+		for (i = 0; i < o.n; i++) {
+			kc_json_open_object(NULL);
+			kc_session_json(o.v[i]);
+			kc_json_close_object();
+		}
+		kc_json_close_array();
+		kc_json_end_line();
+		kc_objs_free(&o);
+		return 0;
+	}
+
+	t = kc_table_new(sizeof(session_headers) / sizeof(session_headers[0]),
+			 session_headers);
+	for (i = 0; i < o.n; i++) {
+		memset(tb, 0, sizeof(tb));
+		kc_session_parse_nest(o.v[i], tb);
+		snprintf(id, sizeof(id), "%" PRIu64,
+			 kc_u64a(tb[KWIK_SESSION_A_ID]));
+		snprintf(svc, sizeof(svc), "%u",
+			 kc_u32(tb[KWIK_SESSION_A_SERVICE]));
+		session_paths(o.v[i], paths, sizeof(paths));
+		kc_table_row(t, id, svc,
+			     kc_role_name(kc_u8(tb[KWIK_SESSION_A_ROLE])),
+			     kc_session_state_name(kc_u8(tb[KWIK_SESSION_A_STATE])),
+			     paths,
+			     kc_bytes(kc_u64a(tb[KWIK_SESSION_A_TX_BYTES]), tx,
+				      sizeof(tx)),
+			     kc_bytes(kc_u64a(tb[KWIK_SESSION_A_RX_BYTES]), rx,
+				      sizeof(rx)),
+			     kc_errno_name(kc_u32(tb[KWIK_SESSION_A_ERROR]), e,
+					   sizeof(e)));
+	}
+	kc_table_print(t);
+	kc_objs_free(&o);
+	return 0;
+}
