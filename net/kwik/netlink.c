@@ -602,7 +602,8 @@ static int kwik_nl_path_get(struct sk_buff *skb, struct genl_info *info)
 /*
  * Dumps walk a list that may change between two parts: cb->args[0]
  * counts the objects already sent, and a change of kn->genid since the
- * first part marks the dump NLM_F_DUMP_INTR.
+ * first part marks the dump NLM_F_DUMP_INTR.  The core treats a zero
+ * cb->seq as "no generation", hence the offset of one.
  */
 static int kwik_nl_path_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -612,7 +613,7 @@ static int kwik_nl_path_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 
 	mutex_lock(&kn->lock);
-	cb->seq = kn->genid;
+	cb->seq = kn->genid + 1;
 	while ((path = kwik_path_next(kn, path))) {
 		if (idx < cb->args[0]) {
 			idx++;
@@ -765,7 +766,7 @@ static int kwik_nl_listener_dump(struct sk_buff *skb,
 	void *hdr;
 
 	mutex_lock(&kn->lock);
-	cb->seq = kn->genid;
+	cb->seq = kn->genid + 1;
 	while ((l = kwik_listener_next(kn, l))) {
 		if (idx < cb->args[0]) {
 			idx++;
@@ -915,7 +916,7 @@ static int kwik_nl_service_dump(struct sk_buff *skb,
 	void *hdr;
 
 	mutex_lock(&kn->lock);
-	cb->seq = kn->genid;
+	cb->seq = kn->genid + 1;
 	list_for_each_entry(svc, &kn->services, node) {
 		if (idx < cb->args[0]) {
 			idx++;
@@ -980,7 +981,7 @@ static int kwik_nl_session_dump(struct sk_buff *skb,
 	int err;
 
 	d.genid = READ_ONCE(kn->genid);
-	cb->seq = d.genid;
+	cb->seq = d.genid + 1;
 
 	err = kwik_session_walk(kn, &pos, kwik_nl_session_dump_one, &d);
 	cb->args[0] = pos;
