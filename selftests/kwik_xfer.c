@@ -77,7 +77,8 @@ static struct {
 	size_t iolen;
 	int timeout;		/* -1: default, 120 s for a client */
 	const char *in, *out, *ready;
-	bool nonblock, quiet, shutdown, raw, waitall, nodelay;
+	bool nonblock, quiet, shutdown, raw, waitall, nodelay, close_early;
+	int connect_timeout;	/* ms, SOL_KWIK KWIK_CONNECT_TIMEOUT; 0 = default */
 	int sndbuf, rcvbuf;
 } O = {
 	.mode = M_AUTO, .bytes = 1 << 20, .seed = 1, .count = 0, .parallel = 1,
@@ -496,9 +497,9 @@ static int server_setup(struct sess *s, unsigned int nth)
 			s->tx_total = open_in(s);
 			s->nbytes = s->tx_total;
 		}
-		s->tx_shut = true;
+		s->tx_shut = !O.close_early;
 		s->rx_total = 0;
-		s->rx_want_eof = true;
+		s->rx_want_eof = !O.close_early;
 		break;
 	case M_ECHO:
 		s->rx_total = UNTIL_EOF;
@@ -589,6 +590,10 @@ static int new_socket(int domain, bool nonblock)
 	if (O.rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &O.rcvbuf,
 				   sizeof(int)))
 		die("SO_RCVBUF: %s", strerror(errno));
+	if (O.connect_timeout && O.fam == F_KWIK &&
+	    setsockopt(fd, SOL_KWIK, KWIK_CONNECT_TIMEOUT, &O.connect_timeout,
+		       sizeof(int)))
+		die("KWIK_CONNECT_TIMEOUT: %s", strerror(errno));
 	if (O.nodelay && O.fam != F_KWIK) {
 		int one = 1;
 
@@ -901,6 +906,11 @@ static void blk_server_session(struct sess *s, unsigned int nth)
 		die("out of memory");
 	s->t0 = now();
 	describe_peer(s);
+	if (!O.quiet) {
+		printf("%s: server accepted #%u%s%s\n", prog, nth,
+		       s->peer[0] ? " from " : "", s->peer);
+		fflush(stdout);
+	}
 	if (!O.raw && recv_exact(s, s->hdr, HDR_LEN, "session header"))
 		goto out;
 	if (server_setup(s, nth))
@@ -1236,6 +1246,13 @@ static int nb_loop(struct sess **v, unsigned int n, int lfd,
 					s->t0 = now();
 					describe_peer(s);
 					s->nth = nth++;
+					if (!O.quiet) {
+						printf("%s: server accepted #%u%s%s\n",
+						       prog, s->nth,
+						       s->peer[0] ? " from " : "",
+						       s->peer);
+						fflush(stdout);
+					}
 					if (O.raw)
 						server_setup(s, s->nth);
 					v = realloc(v, (n + 1) * sizeof(*v));
@@ -1496,6 +1513,10 @@ static void usage(int rc)
 "  --raw              no session header (server uses its own -m/-b/--seed)\n"
 "  --sndbuf N / --rcvbuf N   SO_SNDBUF / SO_RCVBUF\n"
 "  --ready FILE       server: create FILE once listening\n"
+"  --close-early      server source: close after sending, without waiting\n"
+"                     for the client's EOF\n"
+"  --connect-timeout MS  kwik: SOL_KWIK KWIK_CONNECT_TIMEOUT before connect\n"
+"  --nodelay          tcp/mptcp: TCP_NODELAY\n"
 "  -q                 only errors and the final summary line\n"
 "Exit: 0 ok, 1 error or data mismatch, 2 usage, 3 timeout.\n");
 	exit(rc);
@@ -1513,6 +1534,8 @@ int main(int argc, char **argv)
 		{ "rcvbuf", required_argument, NULL, 2 },
 		{ "ready", required_argument, NULL, 3 },
 		{ "nodelay", no_argument, NULL, 4 },
+		{ "connect-timeout", required_argument, NULL, 5 },
+		{ "close-early", no_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1576,6 +1599,8 @@ int main(int argc, char **argv)
 		case 2: O.rcvbuf = parse_size(optarg); break;
 		case 3: O.ready = optarg; break;
 		case 4: O.nodelay = true; break;
+		case 5: O.connect_timeout = parse_size(optarg); break;
+		case 6: O.close_early = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
