@@ -1,12 +1,128 @@
 # SPDX-License-Identifier: GPL-2.0
 # Kwik: out-of-tree kernel module, kwikctl and the selftests.
-KDIR ?= /lib/modules/$(shell uname -r)/build
+#
+# "make help" lists the targets.  On a fresh Debian 12 machine
+# "make check" and "make demo" install what they need first (make deps).
 
-.PHONY: all module clean
+KWIK_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(CURDIR)/dkms.conf)
+KWIK_CACHE ?= /var/cache/kwik
+KERNEL ?= 6.12
+
+# The kernel to build against: the running kernel's headers if installed,
+# else the unpacked Debian 6.12 headers from "make deps".
+kenv = $(shell . $(KWIK_CACHE)/kernels/$(1).env 2>/dev/null && echo $$$(2))
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(call kenv,6.12,KDIR),/lib/modules/$(shell uname -r)/build)
+
+# make check: T="smoke kwik_xfer" selects tests (names or globs, with or
+# without .sh); NOMOD=1 runs them without kwik.ko (harness development).
+T ?=
+NOMOD ?=
+V ?= 0
+
+.PHONY: all module deps kwikctl selftests check check-build dkms-prep demo \
+	lint lint-checkpatch lint-w1 lint-sparse help clean clean-module
+
 all: module
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-clean:
+clean-module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+deps:
+	selftests/vm/deps.sh
+
+kwikctl:
+	@if [ -f tools/kwikctl/Makefile ]; then \
+		$(MAKE) -C tools/kwikctl; \
+	else echo "kwikctl: tools/kwikctl/Makefile not there yet, skipped"; fi
+
+selftests:
+	$(MAKE) -C selftests
+
+# ---- check: everything, in a VM -------------------------------------------
+# deps first, then a second make reads the kernel it resolved.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+CK_KDIR = $(call kenv,$(KERNEL),KDIR)
+CK_KVER = $(call kenv,$(KERNEL),KVER)
+CK_DKMS = $(CURDIR)/build/dkms/$(CK_KVER)
+
+.PHONY: check-run
+check-run:
+	@test -n "$(CK_KDIR)" || { echo "no kernel $(KERNEL) in $(KWIK_CACHE)/kernels (make deps)"; exit 1; }
+	@echo "# building for $(CK_KVER)"
+ifeq ($(NOMOD),)
+	$(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
+	selftests/vm/dkms-prep.sh $(CK_KVER) $(CK_KDIR) $(call kenv,$(KERNEL),KMODULES) $(CK_DKMS)
+endif
+	@$(MAKE) --no-print-directory kwikctl
+	$(MAKE) -C selftests
+	selftests/vm/run.sh --kernel $(KERNEL) \
+		$(if $(NOMOD),--ko '',--ko $(CURDIR)/kwik.ko --modroot $(CK_DKMS)/modroot) $(T)
+
+# ---- demo: one server, one client, data both ways --------------------------
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+.PHONY: demo-run
+demo-run:
+	$(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
+	@$(MAKE) --no-print-directory kwikctl
+	$(MAKE) -C selftests
+	selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --demo
+
+# ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse; any warning fails ------
+LINT_SRC = $(sort $(wildcard net/kwik/*.[ch])) include/uapi/linux/kwik.h
+
+lint: deps
+	@$(MAKE) --no-print-directory lint-checkpatch lint-w1 lint-sparse
+
+lint-checkpatch:
+	$(KWIK_CACHE)/checkpatch/scripts/checkpatch.pl --strict --no-tree \
+		--show-types --terse -f $(LINT_SRC)
+
+# Each kernel builds in its own copy of the sources so the objects of one
+# never satisfy the other; the logs must not contain a single warning.
+lint-w1 lint-sparse: LINT_FLAGS = $(if $(filter lint-w1,$@),W=1,C=2)
+lint-w1 lint-sparse:
+	@set -e; for k in 6.12 6.1; do \
+		. $(KWIK_CACHE)/kernels/$$k.env; \
+		d=$(CURDIR)/build/lint/$@-$$k; mkdir -p $$d; \
+		cp -a Kbuild net include $$d/; \
+		echo "  $@ against $$KVER"; \
+		$(MAKE) -s -C $$KDIR M=$$d $(LINT_FLAGS) modules >$$d/build.log 2>&1 || \
+			{ cat $$d/build.log; echo "$@: build failed against $$KVER"; exit 1; }; \
+		if grep -E 'warning:|error:' $$d/build.log; then \
+			echo "$@: warnings against $$KVER"; exit 1; fi; \
+	done
+
+# ---- dkms: add/build/install into scratch trees (no host state touched) ---
+dkms-prep:
+	selftests/vm/dkms-prep.sh $(CK_KVER) $(CK_KDIR) $(call kenv,$(KERNEL),KMODULES) $(CK_DKMS)
+
+help:
+	@echo "Kwik $(KWIK_VERSION) - targets:"
+	@echo "  make [module]      build kwik.ko against KDIR (now: $(KDIR))"
+	@echo "  make kwikctl       build tools/kwikctl/kwikctl"
+	@echo "  make selftests     build the selftest programs"
+	@echo "  make deps          install/unpack build+test dependencies (root, Debian 12)"
+	@echo "  make check         deps, build for Debian $(KERNEL), boot a QEMU VM, run all"
+	@echo "                     selftests (incl. DKMS), print TAP + 'N passed, N failed, N skipped'"
+	@echo "       T=\"a b\"       only tests named a, b (or a.sh; globs ok)"
+	@echo "       KERNEL=6.1    test on Debian's 6.1 kernel instead of 6.12"
+	@echo "       NOMOD=1       run without kwik.ko (harness work)"
+	@echo "       env: KWIK_TEST_TIMEOUT=300 KWIK_VM_TIMEOUT=1200 KWIK_KVM=1"
+	@echo "  make demo          boot the VM, move data over AF_KWIK both ways, show state"
+	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2"
+	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"
+	@echo "  make clean         remove build products"
+	@echo "See Documentation/testing.rst and Documentation/install.rst."
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C selftests clean
+	-@[ ! -f tools/kwikctl/Makefile ] || $(MAKE) -C tools/kwikctl clean
+	rm -rf build

@@ -91,6 +91,9 @@ unpack_kernel() {
 	find "$dst" -type l -lname '/usr/*' | while read -r p; do
 		ln -sfn "$dst$(readlink "$p")" "$p"
 	done
+	# modules.dep etc. so modprobe works in the VM (Debian's postinst
+	# would run depmod; the packages are only unpacked here).
+	depmod -b "$dst" "$kver"
 	touch "$dst/.complete"
 }
 
@@ -115,6 +118,13 @@ KIMAGE=$d/boot/vmlinuz-$abi-amd64
 KMODULES=$d/lib/modules/$abi-amd64
 ENV
 	fi
+done
+
+# modules.dep for trees unpacked before deps.sh ran depmod itself.
+for name in 6.12 6.1; do
+	kv=$(. "$KDIR_ROOT/$name.env"; echo "$KVER")
+	[ -f "$KDIR_ROOT/$kv/lib/modules/$kv/modules.dep" ] ||
+		depmod -b "$KDIR_ROOT/$kv" "$kv"
 done
 
 # checkpatch.pl and its data files, from Debian's linux-source.

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dkms.sh - the DKMS package installs a module that modprobe loads.
+#
+# "make check" runs dkms add/build/install for the test kernel on the host
+# into scratch trees (selftests/vm/dkms-prep.sh) and the VM runner places
+# the result under /lib/modules/$(uname -r)/updates/dkms with depmod's
+# index.  Here: modprobe must pick that module, load it, and rmmod it.
+# The runner's own kwik.ko is put back afterwards for the later tests.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+kver=$(uname -r)
+dko=$(find "/lib/modules/$kver/updates/dkms" -name 'kwik.ko*' 2>/dev/null | head -n 1)
+[ -n "$dko" ] || ktap_skip_all "no DKMS-installed kwik.ko for $kver (run via make check)"
+
+ktap_plan 6
+was_loaded=
+[ -d /sys/module/kwik ] && was_loaded=1
+restore() {
+	if [ -n "$was_loaded" ] && [ ! -d /sys/module/kwik ] && [ -n "${KWIK_KO:-}" ]; then
+		insmod "$KWIK_KO" || ktap_diag "could not re-insmod $KWIK_KO"
+	fi
+}
+trap restore EXIT
+
+ktap_check "modinfo resolves kwik to the DKMS module" \
+	test "$(modinfo -n kwik 2>&1)" = "$dko"
+unload() { [ ! -d /sys/module/kwik ] || rmmod kwik; }
+ktap_check "unload the runner's kwik.ko" unload
+ktap_check "modprobe kwik" modprobe -v kwik
+same_module() {
+	local want got
+	# srcversion exists when the module has MODULE_VERSION.
+	want=$(modinfo -F srcversion "$dko")
+	got=$(cat /sys/module/kwik/srcversion 2>/dev/null || true)
+	echo "loaded srcversion '${got}', DKMS module '${want}'"
+	[ "$want" = "$got" ] || return 1
+	[ -d /sys/module/kwik ]
+}
+loaded_from_dkms() {
+	local line
+	# modprobe -v names the file it inserts.
+	line=$(rmmod kwik && modprobe -v kwik 2>&1 | grep insmod)
+	echo "$line"
+	[[ $line == *"$dko"* ]]
+}
+ktap_check "modprobe loaded the DKMS module" same_module
+ktap_check "modprobe -v inserts $dko" loaded_from_dkms
+ktap_check "rmmod kwik" rmmod kwik
+ktap_finish

@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs as PID 1 inside the test VM (after selftests/vm/init switched root to
+# the host's file system, read-only, with tmpfs on /tmp /run /root ...).
+#
+# Reads its settings from /run/kwik/env (written by run.sh on the host):
+#   KWIK_SRC       repository (same path as on the host)
+#   KVER, KMODULES the test kernel and its unpacked module tree
+#   KWIK_KO        kwik.ko to insmod before the tests ("" = none)
+#   KWIK_TESTS     test scripts (names in selftests/) to run, in order
+#   KWIK_TEST_TIMEOUT  seconds per test
+#   KWIK_MODE      "check" (TAP run) or "demo" (run selftests/vm/demo.sh)
+#   KWIK_MODROOT   optional prepared modules.* (depmod output incl. DKMS)
+# and writes into /run/kwik (a writable 9p share, the host's run dir):
+#   tap      TAP 13 output, streamed as tests run
+#   dmesg    the kernel log at the end
+#   result   "passed failed skipped"
+#   success  the marker, written last and only if every check passed
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
+export HOME=/root TERM=dumb LC_ALL=C.UTF-8
+OUT=/run/kwik
+. "$OUT/env"
+export KWIK_SRC KVER KWIK_KO KWIK_TEST_TIMEOUT
+
+# shellcheck disable=SC2317  # called from the EXIT trap
+halt_vm() {
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+trap halt_vm EXIT
+
+say() { printf '%s\n' "$*" >>"$OUT/tap"; }
+con() { printf 'kwik-vm: %s\n' "$*" >/dev/console; }
+
+# --- base system -----------------------------------------------------------
+mkdir -p /dev/pts
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts 2>/dev/null
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
+ln -sfn /proc/self/fd /dev/fd 2>/dev/null
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+hostname kwik-vm
+ip link set lo up
+
+# /lib/modules/$KVER: the host has no such tree (it may not even have
+# /lib/modules), so /usr/lib gets a writable overlay and the tree is built
+# there from the unpacked Debian modules (bind-mounted) plus the depmod
+# output run.sh prepared (which includes a DKMS-installed kwik.ko).
+insmod "$KMODULES/kernel/fs/overlayfs/overlay.ko.xz" 2>/dev/null ||
+	insmod "$KMODULES/kernel/fs/overlayfs/overlay.ko"
+mkdir -p /run/kwik-ovl/upper /run/kwik-ovl/work
+mount -t overlay -o lowerdir=/usr/lib,upperdir=/run/kwik-ovl/upper,workdir=/run/kwik-ovl/work \
+	overlay /usr/lib || con "overlay on /usr/lib failed: modprobe will not work"
+ML=/usr/lib/modules/$KVER
+mkdir -p "$ML/kernel"
+mount --bind "$KMODULES/kernel" "$ML/kernel"
+cp "${KWIK_MODROOT:-$KMODULES}"/modules.* "$ML/"
+if [ -n "${KWIK_MODROOT:-}" ] && [ -d "$KWIK_MODROOT/updates" ]; then
+	cp -a "$KWIK_MODROOT/updates" "$ML/"
+fi
+
+# Sockets and tests need a few knobs that are off by default.
+sysctl -qw kernel.printk_ratelimit=0 net.ipv4.ping_group_range="0 2147483647" 2>/dev/null
+
+echo "kwik-selftests: start" >/dev/kmsg
+taint0=$(cat /proc/sys/kernel/tainted)
+
+# --- kwik.ko ---------------------------------------------------------------
+ko_loaded=
+if [ -n "$KWIK_KO" ]; then
+	if insmod "$KWIK_KO" >"$OUT/insmod.log" 2>&1; then
+		ko_loaded=1
+	fi
+fi
+
+export KWIKCTL="$KWIK_SRC/tools/kwikctl/kwikctl"
+export KWIK_BIN="$KWIK_SRC/selftests"
+
+# --- demo ------------------------------------------------------------------
+if [ "$KWIK_MODE" = demo ]; then
+	if [ -n "$KWIK_KO" ] && [ -z "$ko_loaded" ]; then
+		say "demo: insmod $KWIK_KO failed: $(cat "$OUT/insmod.log")"
+		exit
+	fi
+	cd "$KWIK_SRC" &&
+		timeout -k 10 "$KWIK_TEST_TIMEOUT" bash selftests/vm/demo.sh >>"$OUT/tap" 2>&1
+	echo "$?" >"$OUT/demo.rc"
+	[ -z "$ko_loaded" ] || rmmod kwik >>"$OUT/tap" 2>&1
+	dmesg >"$OUT/dmesg"
+	echo KWIK-DEMO-DONE >"$OUT/success"
+	exit
+fi
+
+# --- tests -----------------------------------------------------------------
+read -r -a tests <<<"$KWIK_TESTS"
+nchecks=3
+say "TAP version 13"
+say "1..$((${#tests[@]} + nchecks))"
+say "# kernel $(uname -r), kwik.ko: ${KWIK_KO:-none}, timeout ${KWIK_TEST_TIMEOUT}s per test"
+n=0 pass=0 fail=0 skip=0
+point() {	# point ok|fail|skip desc [reason]
+	n=$((n + 1))
+	case $1 in
+	ok)	pass=$((pass + 1)); say "ok $n $2" ;;
+	skip)	skip=$((skip + 1)); say "ok $n $2 # SKIP ${3:-}" ;;
+	*)	fail=$((fail + 1)); say "not ok $n $2${3:+ # $3}" ;;
+	esac
+	con "$(tail -n 1 "$OUT/tap")"
+}
+
+# Leftovers of a test must not leak into the next one.
+cleanup_netns() {
+	local ns
+	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+for t in "${tests[@]}"; do
+	if [ -n "$KWIK_KO" ] && [ -z "$ko_loaded" ]; then
+		say "# insmod $KWIK_KO failed:"
+		sed 's/^/# /' "$OUT/insmod.log" >>"$OUT/tap"
+		point fail "selftests: kwik: $t" "kwik.ko not loaded"
+		continue
+	fi
+	con "running $t"
+	say "# selftests: kwik: $t"
+	start=$(date +%s)
+	(cd "$KWIK_SRC/selftests" &&
+		timeout -k 10 "$KWIK_TEST_TIMEOUT" bash "./$t" </dev/null 2>&1) |
+		sed -u 's/^/# /' >>"$OUT/tap"
+	rc=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - start))
+	say "# $t: exit $rc after ${secs}s"
+	case $rc in
+	0)	point ok "selftests: kwik: $t" ;;
+	4)	point skip "selftests: kwik: $t" "exit 4" ;;
+	124|137) point fail "selftests: kwik: $t" "TIMEOUT ${KWIK_TEST_TIMEOUT}s" ;;
+	*)	point fail "selftests: kwik: $t" "exit=$rc" ;;
+	esac
+	cleanup_netns
+done
+
+# --- final checks (the success marker only after all of them) -------------
+cleanup_netns
+if [ -z "$KWIK_KO" ]; then
+	point skip "post: rmmod kwik" "no kwik.ko given"
+elif [ -z "$ko_loaded" ]; then
+	point fail "post: rmmod kwik" "was never loaded"
+else
+	# Namespace teardown is asynchronous: poll until the module is free.
+	end=$(($(date +%s) + 30)) rmlog=
+	while :; do
+		if [ ! -d /sys/module/kwik ]; then
+			rmlog="kwik already unloaded by a test"
+			break
+		fi
+		rmlog=$(rmmod kwik 2>&1) && { rmlog=; break; }
+		[ "$(date +%s)" -lt "$end" ] || break
+		sleep 0.5
+	done
+	if [ -d /sys/module/kwik ]; then
+		say "# rmmod kwik: $rmlog (refcnt $(cat /sys/module/kwik/refcnt 2>/dev/null))"
+		point fail "post: rmmod kwik"
+	else
+		point ok "post: rmmod kwik${rmlog:+ ($rmlog)}"
+	fi
+fi
+
+dmesg >"$OUT/dmesg"
+bad='BUG:|WARNING:|Oops|KASAN|KFENCE|lockdep|refcount_t|leak|UBSAN|general protection|Call Trace|call trace'
+sed -n '/kwik-selftests: start/,$p' "$OUT/dmesg" | grep -E "$bad" >"$OUT/dmesg.bad"
+if [ -s "$OUT/dmesg.bad" ]; then
+	sed 's/^/# dmesg: /' "$OUT/dmesg.bad" | head -n 50 >>"$OUT/tap"
+	point fail "post: dmesg clean"
+else
+	point ok "post: dmesg clean"
+fi
+
+# Loading an out-of-tree (O, 4096), unsigned (E, 8192) module taints by
+# design; any other new taint bit (W, D, ...) is a failure.
+taint1=$(cat /proc/sys/kernel/tainted)
+mask=$(( ~(4096 | 8192) ))
+if [ $((taint0 & mask)) -eq $((taint1 & mask)) ]; then
+	point ok "post: taint unchanged ($taint0 -> $taint1, ignoring O/E)"
+else
+	point fail "post: taint unchanged" "tainted $taint0 -> $taint1"
+fi
+
+echo "$pass $fail $skip" >"$OUT/result"
+sync
+if [ "$fail" -eq 0 ]; then
+	echo KWIK-SELFTESTS-PASSED >"$OUT/success"
+	sync
+fi
+exit 0

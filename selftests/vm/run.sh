@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - boot the Kwik test VM and run selftests in it (host side).
+#
+#   selftests/vm/run.sh [options] [TEST...]
+#     --kernel NAME   kernel from /var/cache/kwik/kernels/NAME.env (6.12)
+#     --ko PATH       kwik.ko to insmod in the guest (default: ./kwik.ko;
+#                     "" = none, the tests run without the module)
+#     --modroot DIR   prepared modules.* tree (depmod output incl. DKMS)
+#     --demo          run selftests/vm/demo.sh instead of the tests
+#     TEST            test names (smoke, smoke.sh, or a glob like 'kwik*');
+#                     default: every TEST_PROGS entry of selftests/Makefile
+#
+# Environment: KWIK_TEST_TIMEOUT (s per test, 300), KWIK_VM_TIMEOUT (s for
+# the whole VM, 1200), KWIK_KVM=1 (use KVM; TCG otherwise), KWIK_VM_MEM (1G),
+# KWIK_VM_SMP (2), KWIK_VM_APPEND (extra kernel command line).
+#
+# The guest streams TAP 13 into a writable 9p share; this script shows it
+# as it arrives, then prints "N passed, N failed, N skipped" and exits 0
+# only if the guest wrote its success marker (written after every test and
+# the rmmod/dmesg/taint checks passed).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+cache=${KWIK_CACHE:-/var/cache/kwik}
+kernel=6.12 ko=$src/kwik.ko mode=check modroot=
+pats=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--ko) ko=$2; shift 2 ;;
+	--modroot) modroot=$2; shift 2 ;;
+	--demo) mode=demo; shift ;;
+	-h|--help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) pats+=("$1"); shift ;;
+	esac
+done
+
+envf=$cache/kernels/$kernel.env
+[ -r "$envf" ] || { echo "run.sh: $envf missing: run 'make deps'" >&2; exit 1; }
+# shellcheck disable=SC1090
+. "$envf"
+for f in "$KIMAGE" "$KMODULES/modules.dep"; do
+	[ -e "$f" ] || { echo "run.sh: $f missing: run 'make deps'" >&2; exit 1; }
+done
+[ -z "$ko" ] || ko=$(realpath "$ko")
+if [ -n "$ko" ] && [ ! -f "$ko" ]; then
+	echo "run.sh: $ko not built (make module, or --ko '' to run without)" >&2
+	exit 1
+fi
+
+# Select tests: every TEST_PROGS entry matching one of the patterns.
+read -r -a all <<<"$(make -s --no-print-directory -C "$src/selftests" print-test-progs)"
+tests=()
+if [ "$mode" = check ]; then
+	if [ ${#pats[@]} -eq 0 ]; then
+		tests=("${all[@]}")
+	else
+		for p in "${pats[@]}"; do
+			hit=
+			for t in "${all[@]}"; do
+				# shellcheck disable=SC2053
+				if [[ $t == $p || $t == $p.sh || ${t%.sh} == $p ]]; then
+					[[ " ${tests[*]} " == *" $t "* ]] || tests+=("$t")
+					hit=1
+				fi
+			done
+			[ -n "$hit" ] || { echo "run.sh: no test matches '$p' (have: ${all[*]})" >&2; exit 2; }
+		done
+	fi
+fi
+
+bdir=$src/build/vm
+mkdir -p "$bdir"
+initrd=$bdir/initramfs-$KVER.cpio.gz
+if [ ! -s "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/initramfs.sh" -nt "$initrd" ]; then
+	"$here/initramfs.sh" "$KMODULES" "$initrd"
+fi
+
+out=$(mktemp -d "$bdir/run.XXXXXX")
+chmod 755 "$out"
+: >"$out/tap"
+# The module and the prepared modules tree travel in the results share,
+# so their host location does not matter.
+if [ -n "$ko" ]; then
+	echo "# kwik.ko: $ko ($(modinfo -F vermagic "$ko" | cut -d' ' -f1), srcversion $(modinfo -F srcversion "$ko"))"
+	cp "$ko" "$out/kwik.ko"
+	ko=/run/kwik/kwik.ko
+fi
+if [ -n "$modroot" ]; then
+	cp -a "$modroot" "$out/modroot"
+	modroot=/run/kwik/modroot
+fi
+{
+	printf 'KWIK_SRC=%q\n' "$src"
+	printf 'KVER=%q\nKMODULES=%q\n' "$KVER" "$KMODULES"
+	printf 'KWIK_KO=%q\n' "$ko"
+	printf 'KWIK_MODROOT=%q\n' "$modroot"
+	printf 'KWIK_TESTS=%q\n' "${tests[*]}"
+	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-300}"
+	printf 'KWIK_MODE=%q\n' "$mode"
+	# Optional extras the tests may use (e.g. a user-built quic.ko).
+	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE; do
+		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
+	done
+} >"$out/env"
+
+if [ "${KWIK_KVM:-0}" = 1 ]; then
+	accel=(-accel kvm -cpu host)
+else
+	accel=(-accel tcg -cpu max)
+fi
+vm_timeout=${KWIK_VM_TIMEOUT:-1200}
+
+echo "# kwik VM: kernel $KVER ($kernel), ${accel[1]}, ${KWIK_VM_MEM:-1G}, run dir $out"
+[ "$mode" = demo ] || echo "# tests: ${tests[*]}"
+t0=$(date +%s)
+timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
+	"${accel[@]}" -smp "${KWIK_VM_SMP:-2}" -m "${KWIK_VM_MEM:-1G}" \
+	-nodefaults -no-reboot -display none -monitor none \
+	-serial "file:$out/console.log" \
+	-kernel "$KIMAGE" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 loglevel=4 printk.devkmsg=on mitigations=off ${KWIK_VM_APPEND:-}" \
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	-device virtio-rng-pci \
+	</dev/null >"$out/qemu.log" 2>&1 &
+qpid=$!
+# Stream the TAP file while the VM runs; tail exits once QEMU is gone.
+tail -n +1 -f --pid=$qpid "$out/tap" 2>/dev/null || true
+qrc=0
+wait $qpid || qrc=$?
+secs=$(($(date +%s) - t0))
+
+if [ "$mode" = demo ]; then
+	rc=$(cat "$out/demo.rc" 2>/dev/null || echo missing)
+	echo "# demo finished in ${secs}s, exit $rc"
+	if [ "$rc" != 0 ] || [ ! -f "$out/success" ]; then
+		echo "# --- console ---"; tail -n 60 "$out/console.log"
+		exit 1
+	fi
+	exit 0
+fi
+
+if ! read -r pass fail skip 2>/dev/null <"$out/result"; then
+	# The guest did not finish: count what it reported; the rest failed.
+	pass=$(grep -E '^ok ' "$out/tap" | grep -vc '# SKIP' || true)
+	skip=$(grep -E '^ok ' "$out/tap" | grep -c '# SKIP' || true)
+	total=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/tap" | head -n 1)
+	fail=$((${total:-$((${#tests[@]} + 3))} - pass - skip))
+fi
+ok=1
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "# VM timed out after ${vm_timeout}s (KWIK_VM_TIMEOUT)"
+	ok=
+elif [ $qrc -ne 0 ]; then
+	echo "# qemu exited with $qrc:"; sed 's/^/# /' "$out/qemu.log"
+	ok=
+fi
+if [ ! -f "$out/success" ]; then
+	echo "# no success marker from the guest"
+	ok=
+fi
+[ "$fail" -eq 0 ] || ok=
+if [ -z "$ok" ]; then
+	[ "$fail" -gt 0 ] || fail=1
+	if [ -s "$out/dmesg" ]; then
+		echo "# --- guest dmesg ---"
+		sed 's/^/# /' "$out/dmesg"
+	else
+		echo "# --- guest console (no dmesg saved) ---"
+		sed 's/^/# /' "$out/console.log"
+	fi
+	echo "# logs kept in $out"
+fi
+echo "# VM run took ${secs}s"
+echo "$pass passed, $fail failed, $skip skipped"
+if [ -n "$ok" ]; then
+	rm -rf "$out"
+	exit 0
+fi
+exit 1
