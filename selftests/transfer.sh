@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# transfer.sh - byte-exact AF_KWIK transfers over one path, both ways.
+#
+#	  kwc                                       kws1
+#	  kwik_xfer client  --- AF_KWIK service 7 --> kwik_xfer server
+#	  path 1: 10.0.1.1 ---- veth (tcp, insecure) ---- 10.0.1.2:7000 listener
+#
+# 1 B, 64 KiB and 16 MiB client->server and server->client, echo, a
+# non-blocking run, a file with cmp, then the link shaped with netem.
+# Every case: both ends verify the deterministic data byte by byte, and
+# the digest the sender reports equals the digest the receiver reports.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+SVC=7
+PORT=7000
+XFER=$KWIK_BIN/kwik_xfer
+
+kwik_require_module
+kwik_require_cmd "$KWIKCTL" "$XFER"
+
+TMP=$(mktemp -d /tmp/kwik-transfer.XXXXXX)
+cleanup() {
+	kwik_topo_cleanup
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# field FILE KEY: KEY=value from the last summary line of kwik_xfer.
+field() {
+	sed -n "s/.* sessions=.* $2=\([^ ]*\).*/\1/p" "$1" | tail -n 1
+}
+
+SRV_PID=
+# start_server ARGS...: kwik_xfer server in kws1, waits until it listens.
+start_server() {
+	rm -f "$TMP/ready"
+	ip netns exec kws1 "$XFER" server -s "$SVC" -t 100 --ready "$TMP/ready" \
+		"$@" >"$TMP/srv.out" 2>&1 &
+	SRV_PID=$!
+	kwik_poll 10 test -e "$TMP/ready" || {
+		ktap_diag "server did not start: $(cat "$TMP/srv.out")"
+		return 1
+	}
+}
+
+# xfer DESC BYTES SERVER_ARGS... -- CLIENT_ARGS...: one transfer; checks
+# both exit codes, byte counts and that both ends saw the same digest.
+xfer() {
+	local desc=$1 bytes=$2 sargs=() cargs=() crc=0 src=0 why=
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sargs+=("$1"); shift; done
+	shift
+	cargs=("$@")
+	if ! start_server -c 1 "${sargs[@]}"; then
+		ktap_fail "$desc"
+		return
+	fi
+	ip netns exec kwc timeout -k 5 90 "$XFER" client -s "$SVC" -t 80 \
+		"${cargs[@]}" >"$TMP/cli.out" 2>&1 || crc=$?
+	wait "$SRV_PID" || src=$?
+	SRV_PID=
+	local ctx crx cd_tx cd_rx stx srx sd_tx sd_rx
+	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
+	cd_tx=$(field "$TMP/cli.out" tx_fnv) cd_rx=$(field "$TMP/cli.out" rx_fnv)
+	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
+	sd_tx=$(field "$TMP/srv.out" tx_fnv) sd_rx=$(field "$TMP/srv.out" rx_fnv)
+	if [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
+		why="client exit $crc, server exit $src"
+	elif [ -z "$cd_tx" ] || [ -z "$sd_rx" ]; then
+		why="no summary line"
+	elif [ "$cd_tx" != "$sd_rx" ] || [ "$cd_rx" != "$sd_tx" ]; then
+		why="digests differ: client tx $cd_tx rx $cd_rx, server tx $sd_tx rx $sd_rx"
+	elif [ "$ctx" != "$srx" ] || [ "$crx" != "$stx" ]; then
+		why="byte counts differ: client tx $ctx rx $crx, server tx $stx rx $srx"
+	elif [ $((ctx + crx)) -lt "$bytes" ]; then
+		why="moved $((ctx + crx)) bytes, expected at least $bytes"
+	fi
+	if [ -z "$why" ]; then
+		ktap_diag "$(grep ' session=' "$TMP/cli.out")"
+		ktap_ok "$desc"
+	else
+		ktap_diag "$why"
+		ktap_diag "client: $(cat "$TMP/cli.out")"
+		ktap_diag "server: $(cat "$TMP/srv.out")"
+		ktap_fail "$desc"
+	fi
+}
+
+ktap_plan 15
+
+kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
+ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
+	ktap_skip_all "kwikctl cannot talk to kwik.ko"
+ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
+
+setup_path() {
+	ip netns exec kws1 "$KWIKCTL" listener add local "10.0.1.2:$PORT" insecure &&
+	ip netns exec kwc "$KWIKCTL" service add "$SVC" &&
+	ip netns exec kwc "$KWIKCTL" path add service "$SVC" \
+		remote "10.0.1.2:$PORT" insecure &&
+	kwik_wait_path_up kwc 1 20
+}
+ktap_check "listener, service $SVC and path 1 up" setup_path
+
+for size in 1 64K 16M; do
+	case $size in
+	1) n=1 ;; 64K) n=65536 ;; 16M) n=16777216 ;;
+	esac
+	xfer "$size client->server, byte-exact, receipt after SHUT_WR" "$n" \
+		-m sink -- -m send -b "$size" --shutdown
+	xfer "$size server->client, byte-exact" "$n" \
+		-m source -- -m recv -b "$size"
+done
+
+xfer "4M echo, both directions at once" $((8 << 20)) \
+	-m echo -- -m echo -b 4M
+xfer "4M client->server, close() right after the last send" $((4 << 20)) \
+	-m sink -- -m send -b 4M
+xfer "4M server->client, MSG_WAITALL reads" $((4 << 20)) \
+	-m source -- -m recv -b 4M --waitall -l 100000
+xfer "4M echo, non-blocking both ends (poll, MSG_DONTWAIT)" $((8 << 20)) \
+	-m echo --nonblock -- -m echo -b 4M --nonblock
+
+file_case() {
+	kwik_mkdata "$TMP/in" 3000 &&
+	start_server -c 1 -o "$TMP/out" &&
+	ip netns exec kwc timeout -k 5 60 "$XFER" client -s "$SVC" -q \
+		-i "$TMP/in" --shutdown &&
+	wait "$SRV_PID" &&
+	cmp "$TMP/in" "$TMP/out"
+}
+ktap_check "3000 KiB random file, cmp identical" file_case
+
+# Shaped link: 10 ms each way (20 ms RTT), 50 Mbit/s.
+if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
+	xfer "netem 20ms RTT 50mbit: 2M client->server" $((2 << 20)) \
+		-m sink -- -m send -b 2M --shutdown
+	xfer "netem 20ms RTT 50mbit: 2M server->client" $((2 << 20)) \
+		-m source -- -m recv -b 2M
+	kwik_link_netem 1 "delay 5ms loss 1%"
+	xfer "netem 10ms RTT 1% loss: 1M echo" $((2 << 20)) \
+		-m echo -- -m echo -b 1M
+	kwik_link_netem 1
+else
+	ktap_skip "netem 20ms RTT 50mbit: 2M client->server" "netem unavailable"
+	ktap_skip "netem 20ms RTT 50mbit: 2M server->client" "netem unavailable"
+	ktap_skip "netem 10ms RTT 1% loss: 1M echo" "netem unavailable"
+fi
+
+ktap_finish
