@@ -17,7 +17,6 @@ KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(call kenv,6.12,K
 # without .sh); NOMOD=1 runs them without kwik.ko (harness development).
 T ?=
 NOMOD ?=
-V ?= 0
 
 .PHONY: all module deps kwikctl selftests check check-build dkms-prep demo \
 	lint lint-checkpatch lint-w1 lint-sparse help clean clean-module

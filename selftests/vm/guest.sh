@@ -132,13 +132,14 @@ for t in "${tests[@]}"; do
 	start=$(date +%s)
 	(cd "$KWIK_SRC/selftests" &&
 		timeout -k 10 "$KWIK_TEST_TIMEOUT" bash "./$t" </dev/null 2>&1) |
-		sed -u 's/^/# /' >>"$OUT/tap"
+		tee "$OUT/$t.log" | sed -u 's/^/# /' >>"$OUT/tap"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	say "# $t: exit $rc after ${secs}s"
 	case $rc in
 	0)	point ok "selftests: kwik: $t" ;;
-	4)	point skip "selftests: kwik: $t" "exit 4" ;;
+	4)	why=$(sed -n 's/^1\.\.0 # SKIP //p' "$OUT/$t.log" | head -n 1)
+		point skip "selftests: kwik: $t" "${why:-exit 4}" ;;
 	124|137) point fail "selftests: kwik: $t" "TIMEOUT ${KWIK_TEST_TIMEOUT}s" ;;
 	*)	point fail "selftests: kwik: $t" "exit=$rc" ;;
 	esac
