@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -55,6 +56,7 @@
 #define MEASURE		(-1)	/* expected errno: whatever TCP gives */
 #define FAILED		(-1000)	/* a functional check failed, see msg */
 #define CLOSE_BYTES	(256 * 1024)
+#define REVENTS		20000	/* cases returning poll revents: REVENTS + mask */
 
 /* ---- the family under test ------------------------------------------ */
 
@@ -98,6 +100,10 @@ static const char *ename(int e)
 	E(EACCES); E(EINTR); E(ENOENT); E(ENODEV); E(EIO); E(ESHUTDOWN);
 #undef E
 	case FAILED: return "check failed";
+	}
+	if (e >= REVENTS) {
+		snprintf(buf, sizeof(buf), "revents %#x", e - REVENTS);
+		return buf;
 	}
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
@@ -1471,8 +1477,10 @@ static int c_info_set(struct fam *F)
 	struct kwik_info ki;
 	int fd = xsocket(F, 0), e;
 
+	/* TCP's counterpart: setsockopt(TCP_INFO) */
 	memset(&ki, 0, sizeof(ki));
-	e = ERR(setsockopt(fd, SOL_KWIK, KWIK_INFO, &ki, sizeof(ki)));
+	e = ERR(setsockopt(fd, own_level(F), F->kwik ? KWIK_INFO : TCP_INFO,
+			   &ki, sizeof(ki)));
 	close(fd);
 	return e;
 }
@@ -1597,6 +1605,79 @@ static int c_many_sequential(struct fam *F)
 	return 0;
 }
 
+static int c_poll_fresh(struct fam *F)
+{
+	int fd = xsocket(F, 0);
+	struct pollfd p = { fd, POLLIN | POLLOUT | POLLRDHUP, 0 };
+
+	poll(&p, 1, 0);
+	close(fd);
+	return REVENTS + p.revents;
+}
+
+static int c_poll_closed_both(struct fam *F)
+{
+	char buf[16];
+	int fd = peer_conn(F, 'W', 0), r;
+	struct pollfd p = { fd, POLLIN | POLLOUT | POLLRDHUP, 0 };
+
+	if (fd < 0)
+		return FAILED;
+	shutdown(fd, SHUT_WR);
+	/* the peer answers our EOF with 9 bytes and closes */
+	r = recv_full(fd, buf, 9, 0);
+	if (r != 9 || recv(fd, buf, 1, 0) != 0) {
+		note("expected 9 bytes then EOF");
+		close(fd);
+		return FAILED;
+	}
+	poll(&p, 1, 0);
+	close(fd);
+	return REVENTS + p.revents;
+}
+
+static int c_fionread(struct fam *F)
+{
+	int fd = peer_conn(F, 'E', 0), n = -1, i;
+
+	if (fd < 0)
+		return FAILED;
+	write_all(fd, "hello", 5);
+	for (i = 0; i < 200; i++) {	/* the echo may come in pieces */
+		if (ioctl(fd, FIONREAD, &n)) {
+			note("FIONREAD: %s", strerror(errno));
+			close(fd);
+			return FAILED;
+		}
+		if (n == 5)
+			break;
+		sleep_ms(20);
+	}
+	close(fd);
+	if (n != 5) {
+		note("FIONREAD says %d, expected 5", n);
+		return FAILED;
+	}
+	return 0;
+}
+
+static int c_fionread_listen(struct fam *F)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = xsocket(F, 0), n, e;
+
+	bind_addr(F, &ss, &len);
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1)) {
+		note("bind/listen: %s", strerror(errno));
+		close(fd);
+		return FAILED;
+	}
+	e = ERR(ioctl(fd, FIONREAD, &n));
+	close(fd);
+	return e;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 enum kind {
@@ -1666,6 +1747,10 @@ static const struct tcase cases[] = {
 	{ "peer closes at once: recv gives EOF", c_peer_closed, K_SAME, 0 },
 	{ "close with pending data: all of it delivered", c_close_pending, K_SAME, 0 },
 	{ "50 sessions one after the other", c_many_sequential, K_SAME, 0 },
+	{ "poll on a fresh socket", c_poll_fresh, K_SAME, REVENTS + (POLLOUT | POLLHUP) },
+	{ "poll after both directions closed", c_poll_closed_both, K_SAME, REVENTS + (POLLIN | POLLOUT | POLLHUP | POLLRDHUP) },
+	{ "FIONREAD counts queued bytes", c_fionread, K_SAME, 0 },
+	{ "FIONREAD on a listening socket", c_fionread_listen, K_SAME, EINVAL },
 	{ "SO_SNDBUF/SO_RCVBUF are doubled like TCP", c_bufsizes, K_SAME, 0 },
 	{ "SO_RCVTIMEO: recv times out", c_rcvtimeo, K_SAME, EAGAIN },
 	{ "SO_SNDTIMEO: send times out when the peer does not read", c_sndtimeo, K_SAME, EAGAIN },
@@ -1677,7 +1762,7 @@ static const struct tcase cases[] = {
 	{ "setsockopt with a short optlen", c_sockopt_badlen, K_SAME, EINVAL },
 	{ "KWIK_CONNECT_TIMEOUT -1", c_connect_timeout_neg, K_KWIK, EINVAL },
 	{ "KWIK_CONNECT_TIMEOUT set and get", c_connect_timeout_get, K_KWIK, 0 },
-	{ "setsockopt KWIK_INFO (read-only)", c_info_set, K_KWIK, ENOPROTOOPT },
+	{ "setsockopt KWIK_INFO (read-only, like TCP_INFO)", c_info_set, K_SAME, ENOPROTOOPT },
 	{ "KWIK_INFO on an unconnected socket", c_info_unconnected, K_KWIK, 0 },
 	{ "KWIK_INFO on a connected socket is plausible", c_info_connected, K_KWIK, 0 },
 	{ "send MSG_OOB (no urgent data)", c_send_oob, K_FIXED, EOPNOTSUPP },
