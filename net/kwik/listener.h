@@ -37,4 +37,14 @@ const struct kwik_listener_cfg *kwik_listener_cfg(const struct kwik_listener *l)
 void kwik_listener_get_info(struct kwik_listener *l,
 			    struct kwik_listener_info *info);
 
+/* Server paths hang off the listener that accepted them. */
+struct list_head;
+void kwik_listener_hold(struct kwik_listener *l);
+void kwik_listener_put(struct kwik_listener *l);
+/* false if the listener is going away (path not linked). */
+bool kwik_listener_link_path(struct kwik_listener *l, struct list_head *node);
+/* true if @node was linked (the caller then owns the list's reference). */
+bool kwik_listener_unlink_path(struct kwik_listener *l, struct list_head *node);
+void kwik_listener_flush(struct kwik_net *kn);
+
 #endif /* _KWIK_LISTENER_H */

@@ -47,11 +47,71 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 int kwik_path_del(struct kwik_net *kn, u32 id, struct netlink_ext_ack *extack);
 struct kwik_path *kwik_path_find(struct kwik_net *kn, u32 id);
 
+/*
+ * Up to @max paths carrying @service, each with a reference the caller
+ * drops with kwik_path_put().  Takes kn->lock.
+ */
+int kwik_paths_for_service(struct kwik_net *kn, u32 service,
+			   struct kwik_path **paths, int max);
+
 /* Iteration over kn->paths, kn->lock held: NULL starts, NULL ends. */
 struct kwik_path *kwik_path_next(struct kwik_net *kn, struct kwik_path *prev);
 
 const struct kwik_path_cfg *kwik_path_cfg(const struct kwik_path *path);
 /* Callable without kn->lock, from process context. */
 void kwik_path_get_info(struct kwik_path *path, struct kwik_path_info *info);
+
+/* ---- Data plane, used by session.c ---- */
+
+struct kwik_subflow;
+struct sk_buff;
+
+/* One frame being transmitted: header + fixed part, then a payload slice. */
+struct kwik_txframe {
+	u8 hdr[32];
+	u32 hdr_len;
+	struct sk_buff *skb;		/* payload (reference held) or NULL */
+	u32 off, len;			/* payload: skb->data + off, len bytes */
+	u32 sent;			/* bytes of hdr + payload already sent */
+	u32 payload;			/* session bytes this frame carries */
+};
+
+void kwik_path_hold(struct kwik_path *path);
+void kwik_path_put(struct kwik_path *path);
+u32 kwik_path_id(const struct kwik_path *path);
+u8 kwik_path_state(const struct kwik_path *path);
+int kwik_path_last_error(const struct kwik_path *path);
+
+/*
+ * Link a session's subflow to @path (taking a path reference).  Fails with
+ * -ENETDOWN when the path is being torn down or is down.
+ */
+int kwik_path_attach(struct kwik_path *path, struct kwik_subflow *sf);
+/* Unlink; the caller then drops its reference with kwik_path_put(). */
+void kwik_path_detach(struct kwik_path *path, struct kwik_subflow *sf);
+/* @sf has frames to send: schedule it on the path's transmit loop. */
+void kwik_path_kick(struct kwik_path *path, struct kwik_subflow *sf);
+/* Queue a RESET for @session, which has no subflow here (any more). */
+void kwik_path_send_reset(struct kwik_path *path, u64 session, u32 reason);
+/* Count a frame dropped as invalid (bad sequence, unknown session...). */
+void kwik_path_count_drop(struct kwik_path *path);
+/* Queue a pre-encoded control frame (consumes @skb). */
+void kwik_path_queue_ctl(struct kwik_path *path, struct sk_buff *skb);
+
+/* Server paths, created by listener.c for each accepted connection. */
+struct kwik_listener;
+struct socket;
+int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
+		     struct socket *sock);
+struct list_head;
+/* The server path linked on a listener through @node. */
+struct kwik_path *kwik_path_from_lnode(struct list_head *node);
+/* Namespace teardown: kill every client path. */
+void kwik_path_flush(struct kwik_net *kn);
+/* Kill a server path (listener going away); drops the caller's ref. */
+void kwik_path_kill(struct kwik_path *path, int err);
+
+int kwik_path_init(void);
+void kwik_path_exit(void);
 
 #endif /* _KWIK_PATH_H */

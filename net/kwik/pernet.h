@@ -41,6 +41,9 @@ struct kwik_net {
 
 struct kwik_net *kwik_pernet(const struct net *net);
 
+/* Kwik's workqueue: path I/O, session timers, deferred frees. */
+extern struct workqueue_struct *kwik_wq;
+
 int kwik_pernet_init(void);
 void kwik_pernet_exit(void);
 

@@ -32,4 +32,25 @@ int kwik_session_walk(struct kwik_net *kn, unsigned long *pos,
 
 u32 kwik_session_count(struct kwik_net *kn, u32 service);
 
+/* ---- Called by path.c from the path's work item ---- */
+struct kwik_frame;
+struct kwik_path;
+struct kwik_sock;
+struct kwik_txframe;
+struct sk_buff;
+
+/* A session-level frame arrived on @path (consumes @payload). */
+void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
+		     const struct kwik_frame *f, struct sk_buff *payload);
+/* Build @ks's next frame for @path into @tx; false if none. */
+bool kwik_session_tx(struct kwik_sock *ks, struct kwik_path *path,
+		     struct kwik_txframe *tx);
+void kwik_session_path_up(struct kwik_sock *ks, struct kwik_path *path);
+/* @path is gone for @ks (already unlinked from the path's lists). */
+void kwik_session_path_down(struct kwik_sock *ks, struct kwik_path *path,
+			    int err);
+
+int kwik_session_init(void);
+void kwik_session_exit(void);
+
 #endif /* _KWIK_SESSION_H */

@@ -1,0 +1,1040 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paths: one long-lived lower connection between two Kwik kernels, shared
+ * by every session that uses it.
+ *
+ * All work on the lower socket (connect, receive, transmit, teardown)
+ * runs in one work item per path, so the socket never has two users; the
+ * socket callbacks (softirq) only record an event and queue that work.
+ * Sessions talk to a path through its lock-protected lists: they attach
+ * subflows and "kick" them onto the transmit list; the path's work then
+ * takes each session's socket lock to build frames.
+ *
+ * Lock order: kn->lock (config) -> session socket lock -> path->lock.
+ */
+#include <linux/kref.h>
+#include <linux/net.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <linux/kwik.h>
+
+#include "frame.h"
+#include "listener.h"
+#include "netlink.h"
+#include "path.h"
+#include "pernet.h"
+#include "service.h"
+#include "sock.h"
+#include "transport.h"
+
+#define KWIK_CONNECT_TIMEOUT	(5 * HZ)	/* lower connect + hello */
+#define KWIK_BACKOFF_MIN	(HZ / 5)
+#define KWIK_BACKOFF_MAX	(10 * HZ)
+#define KWIK_RX_BUDGET		64		/* frames per work run */
+#define KWIK_TX_BUDGET		64
+
+enum {
+	KWIK_EV_RX,		/* lower socket readable or state changed */
+	KWIK_EV_TX,		/* something to send, or socket writable */
+	KWIK_EV_TIMER,		/* connect/hello deadline or reconnect due */
+};
+
+struct kwik_path {
+	struct kref ref;
+	struct kwik_net *kn;
+	struct list_head node;		/* kn->paths (client) or l->paths */
+	struct kwik_path_cfg cfg;
+	u8 role;			/* KWIK_ROLE_CLIENT: we connect */
+	struct kwik_listener *listener;	/* server paths: holds a ref */
+	const struct kwik_transport_ops *ops;
+
+	struct work_struct work;
+	struct delayed_work timer;
+	struct work_struct free_work;
+	unsigned long events;		/* KWIK_EV_* bits */
+	bool dead;			/* being killed: no new work */
+
+	/* Owned by the work item (and by kill after cancelling it). */
+	struct socket *sock;
+	unsigned long deadline;		/* connect/hello must finish by */
+	unsigned long backoff;
+	struct kwik_txframe tx;		/* frame in transmission */
+	bool tx_busy;
+	struct kwik_frame rxf;		/* frame being received */
+	u8 rxbuf[KWIK_HDR_LEN + KWIK_FIXED_MAX];
+	u32 rx_have;			/* bytes of rxbuf filled */
+	u32 rx_need;			/* bytes of rxbuf wanted */
+	struct sk_buff *rx_skb;		/* DATA payload being read */
+	bool rx_hdr_done;
+
+	/* @lock protects what sessions touch: lists, state, counters. */
+	spinlock_t lock;
+	u8 state;			/* enum kwik_path_state */
+	int error;			/* last errno, positive */
+	struct list_head subflows;	/* struct kwik_subflow.node */
+	struct list_head tx_ready;	/* struct kwik_subflow.tx_node */
+	struct sk_buff_head ctlq;	/* encoded control frames */
+	u32 nsessions;
+	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
+	u32 connects, failures;
+	u32 srtt_us, rttvar_us;
+
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+};
+
+static atomic_t kwik_spath_id = ATOMIC_INIT(0);
+
+static void kwik_path_queue(struct kwik_path *path, int ev)
+{
+	set_bit(ev, &path->events);
+	if (!READ_ONCE(path->dead))
+		queue_work(kwik_wq, &path->work);
+}
+
+/* ---- Lower socket callbacks (softirq): record and defer ---- */
+
+static struct kwik_path *kwik_path_from_sk(struct sock *sk)
+{
+	return rcu_dereference_sk_user_data(sk);
+}
+
+static void kwik_path_data_ready(struct sock *sk)
+{
+	struct kwik_path *path;
+
+	rcu_read_lock();
+	path = kwik_path_from_sk(sk);
+	if (path)
+		kwik_path_queue(path, KWIK_EV_RX);
+	rcu_read_unlock();
+}
+
+static void kwik_path_write_space(struct sock *sk)
+{
+	struct kwik_path *path;
+
+	rcu_read_lock();
+	path = kwik_path_from_sk(sk);
+	if (path && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		kwik_path_queue(path, KWIK_EV_TX);
+	}
+	rcu_read_unlock();
+}
+
+static void kwik_path_state_change(struct sock *sk)
+{
+	struct kwik_path *path;
+
+	rcu_read_lock();
+	path = kwik_path_from_sk(sk);
+	if (path)
+		kwik_path_queue(path, KWIK_EV_RX);
+	rcu_read_unlock();
+}
+
+static void kwik_path_install(struct kwik_path *path, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	path->saved_data_ready = sk->sk_data_ready;
+	path->saved_write_space = sk->sk_write_space;
+	path->saved_state_change = sk->sk_state_change;
+	rcu_assign_sk_user_data(sk, path);
+	sk->sk_data_ready = kwik_path_data_ready;
+	sk->sk_write_space = kwik_path_write_space;
+	sk->sk_state_change = kwik_path_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	path->sock = sock;
+}
+
+/*
+ * Detach and close the lower socket.  After the callback swap no callback
+ * can reach @path; a work run queued before it finds path->sock NULL.
+ */
+static void kwik_path_close_sock(struct kwik_path *path)
+{
+	struct socket *sock = path->sock;
+	struct sock *sk;
+
+	if (!sock)
+		return;
+	sk = sock->sk;
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_sk_user_data(sk, NULL);
+	sk->sk_data_ready = path->saved_data_ready;
+	sk->sk_write_space = path->saved_write_space;
+	sk->sk_state_change = path->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	path->sock = NULL;
+
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+	sock_release(sock);
+
+	if (path->tx_busy) {
+		kfree_skb(path->tx.skb);
+		path->tx.skb = NULL;
+		path->tx_busy = false;
+	}
+	kfree_skb(path->rx_skb);
+	path->rx_skb = NULL;
+	path->rx_have = 0;
+	path->rx_need = KWIK_HDR_LEN;
+	path->rx_hdr_done = false;
+}
+
+/* ---- Reference counting ---- */
+
+static void kwik_path_free_work(struct work_struct *work)
+{
+	struct kwik_path *path = container_of(work, struct kwik_path,
+					      free_work);
+
+	/* A callback may have queued the work before the socket closed. */
+	cancel_delayed_work_sync(&path->timer);
+	cancel_work_sync(&path->work);
+	WARN_ON_ONCE(path->sock);
+	skb_queue_purge(&path->ctlq);
+	kwik_transport_put(path->ops);
+	if (path->listener)
+		kwik_listener_put(path->listener);
+	kfree(path);
+}
+
+static void kwik_path_release(struct kref *ref)
+{
+	struct kwik_path *path = container_of(ref, struct kwik_path, ref);
+
+	/* The last reference may go from the path's own work item. */
+	queue_work(kwik_wq, &path->free_work);
+}
+
+void kwik_path_hold(struct kwik_path *path)
+{
+	kref_get(&path->ref);
+}
+
+void kwik_path_put(struct kwik_path *path)
+{
+	kref_put(&path->ref, kwik_path_release);
+}
+
+u32 kwik_path_id(const struct kwik_path *path)
+{
+	return path->cfg.id;
+}
+
+u8 kwik_path_state(const struct kwik_path *path)
+{
+	return READ_ONCE(path->state);
+}
+
+int kwik_path_last_error(const struct kwik_path *path)
+{
+	return READ_ONCE(path->error);
+}
+
+const struct kwik_path_cfg *kwik_path_cfg(const struct kwik_path *path)
+{
+	return &path->cfg;
+}
+
+void kwik_path_get_info(struct kwik_path *path, struct kwik_path_info *info)
+{
+	spin_lock_bh(&path->lock);
+	info->state = path->state;
+	info->error = path->error;
+	info->sessions = path->nsessions;
+	info->tx_bytes = path->tx_bytes;
+	info->rx_bytes = path->rx_bytes;
+	info->tx_frames = path->tx_frames;
+	info->rx_frames = path->rx_frames;
+	info->rx_dropped = path->rx_dropped;
+	info->connects = path->connects;
+	info->failures = path->failures;
+	info->srtt_us = path->srtt_us;
+	info->rttvar_us = path->rttvar_us;
+	spin_unlock_bh(&path->lock);
+}
+
+/* ---- Session side ---- */
+
+int kwik_path_attach(struct kwik_path *path, struct kwik_subflow *sf)
+{
+	int err = 0;
+
+	spin_lock_bh(&path->lock);
+	if (path->dead || path->state == KWIK_PATH_S_DOWN ||
+	    path->state == KWIK_PATH_S_CLOSED) {
+		err = -ENETDOWN;
+	} else {
+		kref_get(&path->ref);
+		sf->path = path;
+		sf->path_id = path->cfg.id;
+		sf->up = path->state == KWIK_PATH_S_UP;
+		list_add_tail(&sf->node, &path->subflows);
+		path->nsessions++;
+	}
+	spin_unlock_bh(&path->lock);
+	return err;
+}
+
+void kwik_path_detach(struct kwik_path *path, struct kwik_subflow *sf)
+{
+	spin_lock_bh(&path->lock);
+	if (!list_empty(&sf->node)) {
+		list_del_init(&sf->node);
+		path->nsessions--;
+	}
+	list_del_init(&sf->tx_node);
+	spin_unlock_bh(&path->lock);
+}
+
+void kwik_path_kick(struct kwik_path *path, struct kwik_subflow *sf)
+{
+	spin_lock_bh(&path->lock);
+	if (!list_empty(&sf->node) && list_empty(&sf->tx_node))
+		list_add_tail(&sf->tx_node, &path->tx_ready);
+	spin_unlock_bh(&path->lock);
+	kwik_path_queue(path, KWIK_EV_TX);
+}
+
+void kwik_path_queue_ctl(struct kwik_path *path, struct sk_buff *skb)
+{
+	spin_lock_bh(&path->lock);
+	if (path->dead || path->state != KWIK_PATH_S_UP) {
+		spin_unlock_bh(&path->lock);
+		kfree_skb(skb);
+		return;
+	}
+	__skb_queue_tail(&path->ctlq, skb);
+	spin_unlock_bh(&path->lock);
+	kwik_path_queue(path, KWIK_EV_TX);
+}
+
+static struct sk_buff *kwik_path_ctl_frame(const struct kwik_frame *f)
+{
+	struct sk_buff *skb = alloc_skb(KWIK_HDR_LEN + KWIK_FIXED_MAX,
+					GFP_KERNEL);
+
+	if (skb)
+		skb_put(skb, kwik_frame_encode(f, skb->data));
+	return skb;
+}
+
+void kwik_path_send_reset(struct kwik_path *path, u64 session, u32 reason)
+{
+	struct kwik_frame f = {
+		.type = KWIK_FT_RESET,
+		.session = session,
+		.reset.reason = reason,
+	};
+	struct sk_buff *skb = kwik_path_ctl_frame(&f);
+
+	if (skb)
+		kwik_path_queue_ctl(path, skb);
+}
+
+/*
+ * Tell every attached session about a state change.  The session's socket
+ * lock cannot be taken under path->lock, so pin one session at a time.
+ */
+static void kwik_path_notify(struct kwik_path *path, bool up, int err)
+{
+	struct kwik_subflow *sf;
+	struct list_head *pos;
+	LIST_HEAD(done);
+
+	for (;;) {
+		spin_lock_bh(&path->lock);
+		pos = path->subflows.next;
+		if (pos == &path->subflows) {
+			list_splice(&done, &path->subflows);
+			spin_unlock_bh(&path->lock);
+			break;
+		}
+		sf = list_entry(pos, struct kwik_subflow, node);
+		if (up) {
+			list_move_tail(&sf->node, &done);
+		} else {
+			list_del_init(&sf->node);
+			list_del_init(&sf->tx_node);
+			path->nsessions--;
+		}
+		sock_hold(&sf->ks->sk);
+		spin_unlock_bh(&path->lock);
+
+		if (up)
+			kwik_session_path_up(sf->ks, path);
+		else
+			kwik_session_path_down(sf->ks, path, err);
+		sock_put(&sf->ks->sk);
+	}
+}
+
+/* ---- State machine ---- */
+
+static void kwik_path_set_state(struct kwik_path *path, u8 state, int err)
+{
+	spin_lock_bh(&path->lock);
+	path->state = state;
+	if (err)
+		path->error = err;
+	if (state == KWIK_PATH_S_UP) {
+		path->connects++;
+		path->error = 0;
+	}
+	if (state == KWIK_PATH_S_DOWN)
+		path->failures++;
+	spin_unlock_bh(&path->lock);
+}
+
+static void kwik_path_send_hello(struct kwik_path *path)
+{
+	struct kwik_frame f = {
+		.type = KWIK_FT_HELLO,
+		.hello.version = KWIK_WIRE_VERSION,
+		.hello.role = path->role,
+		.hello.host = get_random_u64(),
+	};
+	struct sk_buff *skb = kwik_path_ctl_frame(&f);
+
+	if (!skb)
+		return;
+	/* Before UP, only the path itself may queue frames. */
+	spin_lock_bh(&path->lock);
+	__skb_queue_tail(&path->ctlq, skb);
+	spin_unlock_bh(&path->lock);
+	set_bit(KWIK_EV_TX, &path->events);
+}
+
+/* Path failed (from its work): close the socket, tell sessions, retry. */
+static void kwik_path_fail(struct kwik_path *path, int err)
+{
+	bool client = path->role == KWIK_ROLE_CLIENT;
+
+	if (path->state == KWIK_PATH_S_DOWN || path->state == KWIK_PATH_S_CLOSED)
+		return;
+	kwik_path_close_sock(path);
+	spin_lock_bh(&path->lock);
+	skb_queue_purge(&path->ctlq);
+	spin_unlock_bh(&path->lock);
+	kwik_path_set_state(path, KWIK_PATH_S_DOWN, err);
+	kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_DOWN);
+	kwik_path_notify(path, false, err);
+
+	if (!client) {
+		/* Server paths are not re-opened: the client will redial. */
+		if (kwik_listener_unlink_path(path->listener, &path->node))
+			kwik_path_put(path);
+		return;
+	}
+	if (path->cfg.flags & KWIK_PATH_F_NO_RECONNECT)
+		return;
+	path->backoff = path->backoff ?
+		min_t(unsigned long, path->backoff * 2, KWIK_BACKOFF_MAX) :
+		KWIK_BACKOFF_MIN;
+	mod_delayed_work(kwik_wq, &path->timer, path->backoff);
+}
+
+static void kwik_path_connect(struct kwik_path *path)
+{
+	struct socket *sock = NULL;
+	int err;
+
+	kwik_path_set_state(path, KWIK_PATH_S_CONNECTING, 0);
+	err = path->ops->connect(path->kn->net, &path->cfg.remote,
+				 &path->cfg.local, &sock);
+	if (err && err != -EINPROGRESS) {
+		kwik_path_fail(path, -err);
+		return;
+	}
+	kwik_path_install(path, sock);
+	path->deadline = jiffies + KWIK_CONNECT_TIMEOUT;
+	mod_delayed_work(kwik_wq, &path->timer, KWIK_CONNECT_TIMEOUT);
+	/* The connect may have completed before the callbacks were set. */
+	set_bit(KWIK_EV_RX, &path->events);
+}
+
+static void kwik_path_up(struct kwik_path *path)
+{
+	cancel_delayed_work(&path->timer);
+	path->backoff = 0;
+	if (path->ops->rtt)
+		path->ops->rtt(path->sock, &path->srtt_us, &path->rttvar_us);
+	kwik_path_set_state(path, KWIK_PATH_S_UP, 0);
+	kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_UP);
+	kwik_path_notify(path, true, 0);
+}
+
+/* ---- Receive ---- */
+
+static int kwik_path_read(struct kwik_path *path, void *buf, size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	int ret;
+
+	ret = kernel_recvmsg(path->sock, &msg, &iov, 1, len, MSG_DONTWAIT);
+	if (ret == 0)
+		return -ECONNRESET;	/* peer closed the path */
+	return ret;
+}
+
+static void kwik_path_rx_hello(struct kwik_path *path,
+			       const struct kwik_frame *f)
+{
+	if (path->state != KWIK_PATH_S_HANDSHAKE) {
+		kwik_path_fail(path, EPROTO);
+		return;
+	}
+	if (f->hello.version != KWIK_WIRE_VERSION) {
+		kwik_path_fail(path, EPROTONOSUPPORT);
+		return;
+	}
+	/* Each side must be the other's opposite. */
+	if (f->hello.role == path->role) {
+		kwik_path_fail(path, EPROTO);
+		return;
+	}
+	if (path->role == KWIK_ROLE_SERVER)
+		kwik_path_send_hello(path);
+	kwik_path_up(path);
+}
+
+static void kwik_path_dispatch(struct kwik_path *path, struct kwik_frame *f,
+			       struct sk_buff *skb)
+{
+	spin_lock_bh(&path->lock);
+	path->rx_frames++;
+	if (skb)
+		path->rx_bytes += skb->len;
+	spin_unlock_bh(&path->lock);
+
+	if (f->type == KWIK_FT_HELLO) {
+		kwik_path_rx_hello(path, f);
+		return;
+	}
+	if (path->state != KWIK_PATH_S_UP) {
+		kfree_skb(skb);
+		kwik_path_fail(path, EPROTO);
+		return;
+	}
+	switch (f->type) {
+	case KWIK_FT_PING: {
+		struct kwik_frame pong = {
+			.type = KWIK_FT_PONG,
+			.ping.stamp = f->ping.stamp,
+		};
+		struct sk_buff *r = kwik_path_ctl_frame(&pong);
+
+		if (r)
+			kwik_path_queue_ctl(path, r);
+		break;
+	}
+	case KWIK_FT_PONG:
+		break;
+	default:
+		kwik_session_rx(path->kn, path, path->role, f, skb);
+		return;
+	}
+	kfree_skb(skb);
+}
+
+void kwik_path_count_drop(struct kwik_path *path)
+{
+	spin_lock_bh(&path->lock);
+	path->rx_dropped++;
+	spin_unlock_bh(&path->lock);
+}
+
+/*
+ * Read and dispatch up to a budget of frames.  Returns true when the
+ * budget ran out with more possibly pending.
+ */
+static bool kwik_path_rx(struct kwik_path *path)
+{
+	int budget = KWIK_RX_BUDGET;
+	int ret;
+
+	while (path->sock && budget) {
+		struct kwik_frame *f = &path->rxf;
+
+		if (!path->rx_hdr_done || path->rx_have < path->rx_need) {
+			ret = kwik_path_read(path, path->rxbuf + path->rx_have,
+					     path->rx_need - path->rx_have);
+			if (ret == -EAGAIN)
+				return false;
+			if (ret < 0)
+				goto fail;
+			path->rx_have += ret;
+			if (path->rx_have < path->rx_need)
+				continue;
+			if (!path->rx_hdr_done) {
+				ret = kwik_frame_decode_hdr(f, path->rxbuf);
+				if (ret < 0)
+					goto fail;
+				path->rx_hdr_done = true;
+				path->rx_need += ret;
+				continue;
+			}
+			ret = kwik_frame_decode_fixed(f, path->rxbuf +
+						      KWIK_HDR_LEN);
+			if (ret < 0)
+				goto fail;
+			if (f->type == KWIK_FT_DATA && f->data.len) {
+				path->rx_skb = alloc_skb(f->data.len,
+							 GFP_KERNEL);
+				if (!path->rx_skb) {
+					ret = -ENOMEM;
+					goto fail;
+				}
+			}
+		}
+		if (path->rx_skb && path->rx_skb->len < f->data.len) {
+			struct sk_buff *skb = path->rx_skb;
+			u32 want = f->data.len - skb->len;
+
+			ret = kwik_path_read(path, skb_tail_pointer(skb), want);
+			if (ret == -EAGAIN)
+				return false;
+			if (ret < 0)
+				goto fail;
+			skb_put(skb, ret);
+			if (skb->len < f->data.len)
+				continue;
+		}
+		/* A whole frame: reset the parser, then hand it up. */
+		path->rx_have = 0;
+		path->rx_need = KWIK_HDR_LEN;
+		path->rx_hdr_done = false;
+		kwik_path_dispatch(path, f, path->rx_skb);
+		path->rx_skb = NULL;
+		budget--;
+	}
+	return !budget;
+fail:
+	kwik_path_fail(path, -ret);
+	return false;
+}
+
+/* ---- Transmit ---- */
+
+/* Continue the frame in path->tx; 0 when done, -EAGAIN, or an error. */
+static int kwik_path_tx_push(struct kwik_path *path)
+{
+	struct kwik_txframe *tx = &path->tx;
+	u32 total = tx->hdr_len + tx->len;
+
+	while (tx->sent < total) {
+		/* TCP autocorking coalesces small frames; no MSG_MORE. */
+		struct msghdr msg = {
+			.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+		};
+		struct kvec iov[2];
+		int n = 0, ret;
+
+		if (tx->sent < tx->hdr_len) {
+			iov[n].iov_base = tx->hdr + tx->sent;
+			iov[n++].iov_len = tx->hdr_len - tx->sent;
+			if (tx->len) {
+				iov[n].iov_base = tx->skb->data + tx->off;
+				iov[n++].iov_len = tx->len;
+			}
+		} else {
+			u32 done = tx->sent - tx->hdr_len;
+
+			iov[n].iov_base = tx->skb->data + tx->off + done;
+			iov[n++].iov_len = tx->len - done;
+		}
+		ret = kernel_sendmsg(path->sock, &msg, iov, n,
+				     total - tx->sent);
+		if (ret < 0)
+			return ret;
+		tx->sent += ret;
+	}
+	spin_lock_bh(&path->lock);
+	path->tx_frames++;
+	path->tx_bytes += tx->payload;
+	spin_unlock_bh(&path->lock);
+	kfree_skb(tx->skb);
+	tx->skb = NULL;
+	path->tx_busy = false;
+	return 0;
+}
+
+/* Pick the next frame: control frames first, then sessions in turn. */
+static bool kwik_path_tx_next(struct kwik_path *path)
+{
+	struct kwik_txframe *tx = &path->tx;
+	struct kwik_subflow *sf;
+	struct sk_buff *skb;
+	bool built;
+
+	memset(tx, 0, sizeof(*tx));
+	spin_lock_bh(&path->lock);
+	skb = __skb_dequeue(&path->ctlq);
+	if (skb) {
+		spin_unlock_bh(&path->lock);
+		memcpy(tx->hdr, skb->data, skb->len);
+		tx->hdr_len = skb->len;
+		kfree_skb(skb);
+		path->tx_busy = true;
+		return true;
+	}
+	if (path->state != KWIK_PATH_S_UP) {
+		spin_unlock_bh(&path->lock);
+		return false;
+	}
+	while (!list_empty(&path->tx_ready)) {
+		sf = list_first_entry(&path->tx_ready, struct kwik_subflow,
+				      tx_node);
+		list_del_init(&sf->tx_node);
+		sock_hold(&sf->ks->sk);
+		spin_unlock_bh(&path->lock);
+
+		built = kwik_session_tx(sf->ks, path, tx);
+		sock_put(&sf->ks->sk);
+		if (built) {
+			path->tx_busy = true;
+			return true;
+		}
+		spin_lock_bh(&path->lock);
+	}
+	spin_unlock_bh(&path->lock);
+	return false;
+}
+
+static bool kwik_path_tx(struct kwik_path *path)
+{
+	int budget = KWIK_TX_BUDGET;
+	int ret;
+
+	while (path->sock && budget--) {
+		if (!path->tx_busy && !kwik_path_tx_next(path))
+			return false;
+		ret = kwik_path_tx_push(path);
+		if (ret == -EAGAIN)
+			return false;	/* write_space will call us back */
+		if (ret < 0) {
+			kwik_path_fail(path, -ret);
+			return false;
+		}
+	}
+	return budget < 0;
+}
+
+/* ---- The work item ---- */
+
+static void kwik_path_timeout(struct kwik_path *path)
+{
+	switch (path->state) {
+	case KWIK_PATH_S_CONNECTING:
+	case KWIK_PATH_S_HANDSHAKE:
+		if (!path->sock && path->role == KWIK_ROLE_CLIENT)
+			kwik_path_connect(path);	/* first attempt */
+		else if (path->sock && time_after_eq(jiffies, path->deadline))
+			kwik_path_fail(path, ETIMEDOUT);
+		break;
+	case KWIK_PATH_S_DOWN:
+		if (path->role == KWIK_ROLE_CLIENT && !path->sock)
+			kwik_path_connect(path);
+		break;
+	}
+}
+
+static void kwik_path_work(struct work_struct *work)
+{
+	struct kwik_path *path = container_of(work, struct kwik_path, work);
+	bool again = false;
+	int ret;
+
+	if (READ_ONCE(path->dead))
+		return;
+	if (test_and_clear_bit(KWIK_EV_TIMER, &path->events))
+		kwik_path_timeout(path);
+
+	if (path->sock && path->state == KWIK_PATH_S_CONNECTING) {
+		ret = path->ops->connected(path->sock);
+		if (ret < 0) {
+			kwik_path_fail(path, -ret);
+		} else if (ret > 0) {
+			kwik_path_set_state(path, KWIK_PATH_S_HANDSHAKE, 0);
+			if (path->role == KWIK_ROLE_CLIENT)
+				kwik_path_send_hello(path);
+		}
+	}
+	if (path->sock && path->state != KWIK_PATH_S_CONNECTING) {
+		clear_bit(KWIK_EV_RX, &path->events);
+		again |= kwik_path_rx(path);
+	}
+	if (path->sock && path->state != KWIK_PATH_S_CONNECTING) {
+		clear_bit(KWIK_EV_TX, &path->events);
+		again |= kwik_path_tx(path);
+	}
+	if (path->sock && path->ops->rtt && path->state == KWIK_PATH_S_UP) {
+		u32 srtt, rttvar;
+
+		path->ops->rtt(path->sock, &srtt, &rttvar);
+		spin_lock_bh(&path->lock);
+		path->srtt_us = srtt;
+		path->rttvar_us = rttvar;
+		spin_unlock_bh(&path->lock);
+	}
+	/* Budget exhausted: let other paths run, then continue. */
+	if (again)
+		kwik_path_queue(path, KWIK_EV_RX);
+}
+
+static void kwik_path_timer(struct work_struct *work)
+{
+	struct kwik_path *path = container_of(to_delayed_work(work),
+					      struct kwik_path, timer);
+
+	kwik_path_queue(path, KWIK_EV_TIMER);
+}
+
+/* ---- Life cycle ---- */
+
+static struct kwik_path *kwik_path_alloc(struct kwik_net *kn, u8 role)
+{
+	struct kwik_path *path = kzalloc(sizeof(*path), GFP_KERNEL);
+
+	if (!path)
+		return NULL;
+	kref_init(&path->ref);
+	path->kn = kn;
+	path->role = role;
+	INIT_LIST_HEAD(&path->node);
+	INIT_WORK(&path->work, kwik_path_work);
+	INIT_DELAYED_WORK(&path->timer, kwik_path_timer);
+	INIT_WORK(&path->free_work, kwik_path_free_work);
+	spin_lock_init(&path->lock);
+	INIT_LIST_HEAD(&path->subflows);
+	INIT_LIST_HEAD(&path->tx_ready);
+	skb_queue_head_init(&path->ctlq);
+	path->rx_need = KWIK_HDR_LEN;
+	return path;
+}
+
+/*
+ * Stop a path for good: no more work, socket closed, sessions told.
+ * Process context; the caller owns one reference, which this drops.
+ */
+void kwik_path_kill(struct kwik_path *path, int err)
+{
+	bool was_up;
+
+	spin_lock_bh(&path->lock);
+	WRITE_ONCE(path->dead, true);
+	was_up = path->state == KWIK_PATH_S_UP;
+	path->state = KWIK_PATH_S_CLOSED;
+	skb_queue_purge(&path->ctlq);
+	spin_unlock_bh(&path->lock);
+
+	cancel_delayed_work_sync(&path->timer);
+	cancel_work_sync(&path->work);
+	kwik_path_close_sock(path);
+	if (was_up)
+		kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_DOWN);
+	kwik_path_notify(path, false, err);
+	kwik_path_put(path);
+}
+
+int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
+		     struct socket *sock)
+{
+	const struct kwik_listener_cfg *lcfg = kwik_listener_cfg(l);
+	struct kwik_path *path;
+	int len;
+
+	path = kwik_path_alloc(kn, KWIK_ROLE_SERVER);
+	if (!path)
+		return -ENOMEM;
+	path->ops = kwik_transport_get(lcfg->transport);
+	if (!path->ops) {
+		kfree(path);
+		return -EOPNOTSUPP;
+	}
+	/* Server path IDs live in their own space, high bit set. */
+	path->cfg.id = 0x80000000u | (atomic_inc_return(&kwik_spath_id) &
+				      0x7fffffff);
+	path->cfg.transport = lcfg->transport;
+	path->cfg.security = lcfg->security;
+	path->cfg.weight = 1;
+	len = kernel_getpeername(sock, (struct sockaddr *)&path->cfg.remote);
+	if (len < 0)
+		memset(&path->cfg.remote, 0, sizeof(path->cfg.remote));
+	len = kernel_getsockname(sock, (struct sockaddr *)&path->cfg.local);
+	if (len < 0)
+		memset(&path->cfg.local, 0, sizeof(path->cfg.local));
+
+	kwik_listener_hold(l);
+	path->listener = l;
+	path->state = KWIK_PATH_S_HANDSHAKE;
+	/* The listener's list owns the initial reference. */
+	if (!kwik_listener_link_path(l, &path->node)) {
+		kwik_path_put(path);
+		sock_release(sock);
+		return -ENETDOWN;
+	}
+	kwik_path_install(path, sock);
+	path->deadline = jiffies + KWIK_CONNECT_TIMEOUT;
+	mod_delayed_work(kwik_wq, &path->timer, KWIK_CONNECT_TIMEOUT);
+	kwik_path_queue(path, KWIK_EV_RX);
+	return 0;
+}
+
+struct kwik_path *kwik_path_from_lnode(struct list_head *node)
+{
+	return container_of(node, struct kwik_path, node);
+}
+
+static bool kwik_sockaddr_equal(const struct sockaddr_storage *a,
+				const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	switch (a->ss_family) {
+	case AF_INET:
+		return !memcmp(a, b, sizeof(struct sockaddr_in));
+	case AF_INET6:
+		return !memcmp(a, b, sizeof(struct sockaddr_in6));
+	default:
+		return true;
+	}
+}
+
+struct kwik_path *kwik_path_find(struct kwik_net *kn, u32 id)
+{
+	struct kwik_path *path;
+
+	lockdep_assert_held(&kn->lock);
+	list_for_each_entry(path, &kn->paths, node)
+		if (path->cfg.id == id)
+			return path;
+	return NULL;
+}
+
+int kwik_paths_for_service(struct kwik_net *kn, u32 service,
+			   struct kwik_path **paths, int max)
+{
+	struct kwik_path *path;
+	int n = 0;
+
+	mutex_lock(&kn->lock);
+	list_for_each_entry(path, &kn->paths, node) {
+		if (n == max)
+			break;
+		if (path->cfg.service != service)
+			continue;
+		kwik_path_hold(path);
+		paths[n++] = path;
+	}
+	mutex_unlock(&kn->lock);
+	return n;
+}
+
+struct kwik_path *kwik_path_next(struct kwik_net *kn, struct kwik_path *prev)
+{
+	lockdep_assert_held(&kn->lock);
+	if (!prev)
+		return list_first_entry_or_null(&kn->paths, struct kwik_path,
+						node);
+	if (list_is_last(&prev->node, &kn->paths))
+		return NULL;
+	return list_next_entry(prev, node);
+}
+
+int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
+		  struct netlink_ext_ack *extack)
+{
+	struct kwik_path *path, *p;
+
+	lockdep_assert_held(&kn->lock);
+	if (!kwik_service_find(kn, cfg->service)) {
+		NL_SET_ERR_MSG_MOD(extack, "service not found");
+		return -ENOENT;
+	}
+	if (cfg->security == KWIK_SECURITY_TLS ||
+	    cfg->security == KWIK_SECURITY_PSK) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "TLS path security is not supported yet: ask for insecure");
+		return -EOPNOTSUPP;
+	}
+	if (cfg->id && kwik_path_find(kn, cfg->id)) {
+		NL_SET_ERR_MSG_MOD(extack, "path ID already in use");
+		return -EEXIST;
+	}
+	if (cfg->id & 0x80000000u) {
+		NL_SET_ERR_MSG_MOD(extack, "path IDs >= 2^31 are reserved");
+		return -EINVAL;
+	}
+	list_for_each_entry(p, &kn->paths, node) {
+		if (p->cfg.service == cfg->service &&
+		    kwik_sockaddr_equal(&p->cfg.remote, &cfg->remote) &&
+		    kwik_sockaddr_equal(&p->cfg.local, &cfg->local) &&
+		    p->cfg.transport == cfg->transport) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "an identical path already exists");
+			return -EEXIST;
+		}
+	}
+	path = kwik_path_alloc(kn, KWIK_ROLE_CLIENT);
+	if (!path)
+		return -ENOMEM;
+	path->ops = kwik_transport_get(cfg->transport);
+	if (!path->ops) {
+		kfree(path);
+		if (cfg->transport == KWIK_TRANSPORT_QUIC)
+			NL_SET_ERR_MSG_MOD(extack, "quic transport not loaded");
+		else
+			NL_SET_ERR_MSG_MOD(extack, "transport not available");
+		return -EOPNOTSUPP;
+	}
+	if (!cfg->id) {
+		do {
+			cfg->id = ++kn->next_path_id & 0x7fffffff;
+		} while (!cfg->id || kwik_path_find(kn, cfg->id));
+	}
+	path->cfg = *cfg;
+	path->state = KWIK_PATH_S_CONNECTING;
+	list_add_tail(&path->node, &kn->paths);
+	kn->genid++;
+	/* A timer event on a client path without a socket connects it. */
+	kwik_path_queue(path, KWIK_EV_TIMER);
+	return 0;
+}
+
+int kwik_path_del(struct kwik_net *kn, u32 id, struct netlink_ext_ack *extack)
+{
+	struct kwik_path *path;
+
+	lockdep_assert_held(&kn->lock);
+	path = kwik_path_find(kn, id);
+	if (!path) {
+		NL_SET_ERR_MSG_MOD(extack, "path not found");
+		return -ENOENT;
+	}
+	list_del_init(&path->node);
+	kn->genid++;
+	kwik_path_kill(path, ECONNABORTED);
+	return 0;
+}
+
+void kwik_path_flush(struct kwik_net *kn)
+{
+	struct kwik_path *path, *tmp;
+
+	lockdep_assert_held(&kn->lock);
+	list_for_each_entry_safe(path, tmp, &kn->paths, node) {
+		list_del_init(&path->node);
+		kwik_path_kill(path, ENETDOWN);
+	}
+	kn->genid++;
+}

@@ -1,0 +1,1061 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sessions: the protocol machine of one AF_KWIK byte stream.
+ *
+ * Send side: the application's bytes sit on sk_write_queue, numbered by a
+ * 64-bit data sequence number (DSN), until a session-level ACK covers
+ * them; paths pull the next chunk when they can send (kwik_session_tx), so
+ * the fastest path naturally carries the most.  If a path is lost while
+ * others remain, everything unacknowledged is sent again on them.
+ *
+ * Receive side: in-order data goes to sk_receive_queue, early data to an
+ * rbtree keyed by DSN; duplicates are dropped; the window advertised in
+ * ACKs (never shrinking, bounded by sk_rcvbuf) keeps the sender from
+ * outrunning the reader.
+ *
+ * Everything here runs in process context under the session's socket lock.
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/rbtree.h>
+#include <net/sock.h>
+#include <linux/kwik.h>
+
+#include "frame.h"
+#include "netlink.h"
+#include "path.h"
+#include "pernet.h"
+#include "session.h"
+#include "sock.h"
+
+/* Largest chunk a sender queues: fills a 16 KiB slab with its skb_shared_info. */
+#define KWIK_TX_CHUNK		SKB_WITH_OVERHEAD(16384)
+#define KWIK_LINGER		(60 * HZ)	/* orphan waiting for FIN/ACK */
+
+static_assert(KWIK_TX_CHUNK <= KWIK_DATA_MAX);
+
+/* ---- Hash of live sessions, keyed by (ID, role) ---- */
+
+static struct hlist_head *kwik_sess_bucket(struct kwik_net *kn, u64 id)
+{
+	return &kn->sessions[hash_64(id, KWIK_SESS_HASH_BITS)];
+}
+
+void kwik_session_hash(struct kwik_sock *ks)
+{
+	struct kwik_net *kn = ks->kn;
+
+	spin_lock_bh(&kn->sess_lock);
+	sock_hold(&ks->sk);
+	hlist_add_head(&ks->hnode, kwik_sess_bucket(kn, ks->id));
+	ks->hashed = true;
+	atomic_inc(&kn->nr_sessions);
+	spin_unlock_bh(&kn->sess_lock);
+}
+
+static void kwik_session_unhash(struct kwik_sock *ks)
+{
+	struct kwik_net *kn = ks->kn;
+	bool was;
+
+	spin_lock_bh(&kn->sess_lock);
+	was = ks->hashed;
+	if (was) {
+		hlist_del_init(&ks->hnode);
+		ks->hashed = false;
+		atomic_dec(&kn->nr_sessions);
+	}
+	spin_unlock_bh(&kn->sess_lock);
+	if (was)
+		sock_put(&ks->sk);
+}
+
+bool kwik_session_id_used(struct kwik_net *kn, u64 id, u8 role)
+{
+	struct kwik_sock *ks;
+	bool used = false;
+
+	spin_lock_bh(&kn->sess_lock);
+	hlist_for_each_entry(ks, kwik_sess_bucket(kn, id), hnode)
+		if (ks->id == id && ks->role == role)
+			used = true;
+	spin_unlock_bh(&kn->sess_lock);
+	return used;
+}
+
+static struct kwik_sock *kwik_session_lookup(struct kwik_net *kn, u64 id,
+					     u8 role)
+{
+	struct kwik_sock *ks, *found = NULL;
+
+	spin_lock_bh(&kn->sess_lock);
+	hlist_for_each_entry(ks, kwik_sess_bucket(kn, id), hnode) {
+		if (ks->id == id && ks->role == role) {
+			sock_hold(&ks->sk);
+			found = ks;
+			break;
+		}
+	}
+	spin_unlock_bh(&kn->sess_lock);
+	return found;
+}
+
+/* A listening socket bound to @service, with a reference. */
+static struct sock *kwik_session_listener(struct kwik_net *kn, u32 service)
+{
+	struct kwik_sock *ks;
+	struct sock *sk = NULL;
+
+	spin_lock_bh(&kn->sess_lock);
+	hlist_for_each_entry(ks, &kn->bound, hnode) {
+		if (ks->service == service &&
+		    READ_ONCE(ks->sk.sk_state) == TCP_LISTEN) {
+			sk = &ks->sk;
+			sock_hold(sk);
+			break;
+		}
+	}
+	spin_unlock_bh(&kn->sess_lock);
+	return sk;
+}
+
+static u8 kwik_session_state(const struct kwik_sock *ks)
+{
+	switch (READ_ONCE(ks->sk.sk_state)) {
+	case TCP_LISTEN:
+		return KWIK_SS_LISTEN;
+	case TCP_SYN_SENT:
+		return KWIK_SS_CONNECTING;
+	case TCP_ESTABLISHED:
+		if (ks->fin_queued && ks->rcv_fin)
+			return KWIK_SS_CLOSING;
+		if (ks->fin_queued)
+			return KWIK_SS_FIN_WAIT;
+		if (ks->rcv_fin)
+			return KWIK_SS_CLOSE_WAIT;
+		return KWIK_SS_ESTABLISHED;
+	default:
+		return KWIK_SS_CLOSED;
+	}
+}
+
+static void kwik_session_fill_info(struct kwik_sock *ks,
+				   struct kwik_session_info *info)
+{
+	u32 i;
+
+	memset(info, 0, sizeof(*info));
+	info->id = ks->id;
+	info->service = ks->service;
+	info->state = kwik_session_state(ks);
+	info->role = ks->role;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (READ_ONCE(ks->sf[i].path))
+			info->path_ids[info->npaths++] = ks->sf[i].path_id;
+	info->tx_bytes = READ_ONCE(ks->bytes_sent);
+	info->rx_bytes = READ_ONCE(ks->bytes_received);
+	info->error = READ_ONCE(ks->close_err);
+}
+
+int kwik_session_walk(struct kwik_net *kn, unsigned long *pos,
+		      int (*fn)(const struct kwik_session_info *info, void *arg),
+		      void *arg)
+{
+	struct kwik_session_info info;
+	unsigned long idx = 0;
+	struct kwik_sock *ks;
+	int b, ret = 0;
+
+	spin_lock_bh(&kn->sess_lock);
+	for (b = 0; b < (1 << KWIK_SESS_HASH_BITS) && !ret; b++) {
+		hlist_for_each_entry(ks, &kn->sessions[b], hnode) {
+			if (idx++ < *pos)
+				continue;
+			kwik_session_fill_info(ks, &info);
+			ret = fn(&info, arg);
+			if (ret) {
+				idx--;
+				break;
+			}
+		}
+	}
+	spin_unlock_bh(&kn->sess_lock);
+	*pos = idx;
+	return ret;
+}
+
+u32 kwik_session_count(struct kwik_net *kn, u32 service)
+{
+	struct kwik_sock *ks;
+	u32 n = 0;
+	int b;
+
+	spin_lock_bh(&kn->sess_lock);
+	for (b = 0; b < (1 << KWIK_SESS_HASH_BITS); b++)
+		hlist_for_each_entry(ks, &kn->sessions[b], hnode)
+			if (ks->service == service)
+				n++;
+	spin_unlock_bh(&kn->sess_lock);
+	return n;
+}
+
+static void kwik_session_event(struct kwik_sock *ks, u8 cmd)
+{
+	struct kwik_session_info info;
+
+	kwik_session_fill_info(ks, &info);
+	kwik_nl_session_event(sock_net(&ks->sk), &info, cmd);
+}
+
+/* ---- Subflows ---- */
+
+static struct kwik_subflow *kwik_session_sf(struct kwik_sock *ks,
+					    struct kwik_path *path)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (ks->sf[i].path == path)
+			return &ks->sf[i];
+	return NULL;
+}
+
+int kwik_session_attach(struct kwik_sock *ks, struct kwik_path *path)
+{
+	struct kwik_subflow *sf = kwik_session_sf(ks, NULL);
+	int err;
+
+	sock_owned_by_me(&ks->sk);
+	if (!sf)
+		return -ENOSPC;
+	err = kwik_path_attach(path, sf);
+	if (!err)
+		ks->nsf++;
+	return err;
+}
+
+static void kwik_session_detach_sf(struct kwik_sock *ks,
+				   struct kwik_subflow *sf)
+{
+	struct kwik_path *path = sf->path;
+
+	kwik_path_detach(path, sf);
+	WRITE_ONCE(sf->path, NULL);
+	sf->up = false;
+	ks->nsf--;
+	kwik_path_put(path);
+}
+
+static void kwik_session_detach_all(struct kwik_sock *ks)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (ks->sf[i].path)
+			kwik_session_detach_sf(ks, &ks->sf[i]);
+}
+
+/* Schedule transmission: data may go on every usable path. */
+static void kwik_session_kick(struct kwik_sock *ks)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (ks->sf[i].path && ks->sf[i].up)
+			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
+}
+
+/* Control frames (ACK, OPEN_ACK, RESET) need just one path. */
+static void kwik_session_kick_one(struct kwik_sock *ks)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		if (ks->sf[i].path && ks->sf[i].up) {
+			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
+			return;
+		}
+	}
+}
+
+/* ---- Timers ---- */
+
+static void kwik_session_arm(struct kwik_sock *ks, unsigned long delay)
+{
+	/* A pending timer holds a socket reference. */
+	if (!mod_delayed_work(kwik_wq, &ks->timeout_work, delay))
+		sock_hold(&ks->sk);
+}
+
+void kwik_session_disarm(struct kwik_sock *ks)
+{
+	if (cancel_delayed_work(&ks->timeout_work))
+		__sock_put(&ks->sk);
+}
+
+/* ---- Ending ---- */
+
+/*
+ * The session is over: unhash it, let go of its paths and unsent data,
+ * and wake everybody.  @err is the errno the application sees (0: clean).
+ */
+void kwik_session_done(struct kwik_sock *ks, int err)
+{
+	struct sock *sk = &ks->sk;
+	bool was_open = ks->id && sk->sk_state != TCP_CLOSE &&
+			sk->sk_state != TCP_LISTEN;
+
+	sock_owned_by_me(sk);
+	if (err) {
+		WRITE_ONCE(sk->sk_err, err);
+		ks->close_err = err;
+	}
+	kwik_session_detach_all(ks);
+	kwik_session_unhash(ks);
+	kwik_session_disarm(ks);
+	__skb_queue_purge(&sk->sk_write_queue);
+	sk->sk_wmem_queued = 0;
+	ks->snd_head = NULL;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sk->sk_socket && was_open)
+		sk->sk_socket->state = SS_DISCONNECTING;
+	kwik_set_state(sk, TCP_CLOSE);
+	if (was_open)
+		kwik_session_event(ks, KWIK_EVENT_SESSION_CLOSE);
+	if (err)
+		sk_error_report(sk);
+	sk->sk_state_change(sk);
+	sk->sk_write_space(sk);
+}
+
+/* Orphans (closed by the application) end once both FINs are acked. */
+static void kwik_session_maybe_finish(struct kwik_sock *ks)
+{
+	if (sock_flag(&ks->sk, SOCK_DEAD) && ks->fin_acked && ks->rcv_fin &&
+	    ks->sk.sk_state != TCP_CLOSE)
+		kwik_session_done(ks, 0);
+}
+
+static void kwik_session_timeout(struct work_struct *work)
+{
+	struct kwik_sock *ks = container_of(to_delayed_work(work),
+					    struct kwik_sock, timeout_work);
+	struct sock *sk = &ks->sk;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		kwik_session_done(ks, ETIMEDOUT);
+	} else if (sock_flag(sk, SOCK_DEAD) && sk->sk_state != TCP_CLOSE) {
+		/* Linger expired: give up on the peer. */
+		kwik_session_reset(ks, KWIK_RR_TIMEOUT);
+		kwik_session_done(ks, ETIMEDOUT);
+	}
+	release_sock(sk);
+	sock_put(sk);
+}
+
+/* Tell the peer (on one path, best effort) that the session is aborted. */
+void kwik_session_reset(struct kwik_sock *ks, u32 reason)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		if (ks->sf[i].path && ks->sf[i].up) {
+			kwik_path_send_reset(ks->sf[i].path, ks->id, reason);
+			return;
+		}
+	}
+}
+
+/* ---- Windows ---- */
+
+/* Right edge of what we can take: never shrinks, bounded by sk_rcvbuf. */
+static u64 kwik_rcv_edge(struct kwik_sock *ks)
+{
+	struct sock *sk = &ks->sk;
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u64 edge;
+
+	/* Leave room for skb overhead: payload is ~7/8 of truesize. */
+	space = space > 0 ? space - (space >> 3) : 0;
+	edge = ks->rcv_nxt + space;
+	return max(edge, ks->rcv_edge_adv);
+}
+
+/* After the application read: announce a window that grew enough. */
+void kwik_session_rcv_space(struct kwik_sock *ks)
+{
+	u64 edge = kwik_rcv_edge(ks);
+	u64 old = ks->rcv_edge_adv;
+	u32 thresh = min_t(u32, READ_ONCE(ks->sk.sk_rcvbuf) / 4, 65536);
+
+	if (ks->sk.sk_state != TCP_ESTABLISHED || ks->rcv_fin)
+		return;
+	if (edge - old >= thresh || old - ks->rcv_nxt < KWIK_TX_CHUNK) {
+		if (edge > old) {
+			ks->ack_pending = true;
+			kwik_session_kick_one(ks);
+		}
+	}
+}
+
+static u32 kwik_session_initial_window(struct kwik_sock *ks)
+{
+	ks->rcv_edge_adv = kwik_rcv_edge(ks);
+	return (u32)min_t(u64, ks->rcv_edge_adv - ks->rcv_nxt, U32_MAX);
+}
+
+/* ---- Receive ---- */
+
+static void kwik_ofo_insert(struct kwik_sock *ks, struct sk_buff *skb)
+{
+	struct rb_node **p = &ks->ofo.rb_node, *parent = NULL;
+	u64 dsn = KWIK_SKB_CB(skb)->dsn;
+	struct sk_buff *cur;
+
+	while (*p) {
+		parent = *p;
+		cur = rb_to_skb(parent);
+		if (dsn < KWIK_SKB_CB(cur)->dsn) {
+			p = &parent->rb_left;
+		} else if (dsn > KWIK_SKB_CB(cur)->dsn) {
+			p = &parent->rb_right;
+		} else {
+			/* Same start: keep the longer copy. */
+			if (skb->len <= cur->len) {
+				kfree_skb(skb);
+				return;
+			}
+			rb_replace_node(&cur->rbnode, &skb->rbnode, &ks->ofo);
+			ks->ofo_bytes += skb->len - cur->len;
+			kfree_skb(cur);
+			return;
+		}
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &ks->ofo);
+	ks->ofo_bytes += skb->len;
+}
+
+/* Append in-order data, trimming what we already have. */
+static void kwik_rcv_queue(struct kwik_sock *ks, struct sk_buff *skb)
+{
+	u64 dsn = KWIK_SKB_CB(skb)->dsn;
+
+	if (dsn < ks->rcv_nxt)
+		skb_pull(skb, ks->rcv_nxt - dsn);
+	KWIK_SKB_CB(skb)->dsn = ks->rcv_nxt;
+	KWIK_SKB_CB(skb)->offset = 0;
+	ks->rcv_nxt += skb->len;
+	ks->bytes_received += skb->len;
+	__skb_queue_tail(&ks->sk.sk_receive_queue, skb);
+}
+
+/* Move what the ofo tree now holds in order to the receive queue. */
+static void kwik_ofo_drain(struct kwik_sock *ks)
+{
+	struct rb_node *node;
+	struct sk_buff *skb;
+
+	while ((node = rb_first(&ks->ofo))) {
+		skb = rb_to_skb(node);
+		if (KWIK_SKB_CB(skb)->dsn > ks->rcv_nxt)
+			break;
+		rb_erase(node, &ks->ofo);
+		ks->ofo_bytes -= skb->len;
+		if (KWIK_SKB_CB(skb)->dsn + skb->len <= ks->rcv_nxt)
+			kfree_skb(skb);		/* wholly duplicate */
+		else
+			kwik_rcv_queue(ks, skb);
+	}
+}
+
+static void kwik_ofo_purge(struct kwik_sock *ks)
+{
+	struct rb_node *node;
+
+	while ((node = rb_first(&ks->ofo))) {
+		rb_erase(node, &ks->ofo);
+		kfree_skb(rb_to_skb(node));
+	}
+	ks->ofo_bytes = 0;
+}
+
+static void kwik_session_rx_fin(struct kwik_sock *ks)
+{
+	struct sock *sk = &ks->sk;
+
+	ks->rcv_fin = true;
+	ks->rcv_nxt++;			/* the FIN takes one sequence number */
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	kwik_ofo_purge(ks);
+	sk->sk_state_change(sk);
+	sk->sk_data_ready(sk);
+}
+
+static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
+				 const struct kwik_frame *f,
+				 struct sk_buff *skb)
+{
+	struct sock *sk = &ks->sk;
+	u64 dsn = f->data.dsn;
+	u64 end = dsn + f->data.len;
+	bool fin = f->flags & KWIK_DATA_F_FIN;
+
+	if (sock_flag(sk, SOCK_DEAD) && f->data.len) {
+		/* Nobody will ever read this: abort, as TCP would. */
+		kfree_skb(skb);
+		kwik_session_reset(ks, KWIK_RR_ABORT);
+		kwik_session_done(ks, ECONNRESET);
+		return;
+	}
+	ks->ack_pending = true;
+	kwik_session_kick_one(ks);
+
+	if (ks->rcv_fin) {
+		/* Retransmission of something we already have: just ack. */
+		if (end < ks->rcv_nxt)
+			goto drop;
+		goto bad;
+	}
+	/* Beyond the window we advertised: a broken or hostile sender. */
+	if (end > ks->rcv_edge_adv + (fin ? 1 : 0) &&
+	    end > kwik_rcv_edge(ks))
+		goto bad;
+	if (end < ks->rcv_nxt || (end == ks->rcv_nxt && !fin))
+		goto drop;			/* duplicate */
+
+	if (skb) {
+		KWIK_SKB_CB(skb)->dsn = dsn;
+		skb_set_owner_r(skb, sk);
+		if (dsn <= ks->rcv_nxt) {
+			kwik_rcv_queue(ks, skb);
+			kwik_ofo_drain(ks);
+		} else {
+			kwik_ofo_insert(ks, skb);
+		}
+		skb = NULL;
+		sk->sk_data_ready(sk);
+	}
+	if (fin) {
+		/* Only an in-order FIN ends the stream. */
+		if (end == ks->rcv_nxt)
+			kwik_session_rx_fin(ks);
+		else
+			goto bad_noskb;
+	}
+	kwik_session_maybe_finish(ks);
+	return;
+drop:
+	kwik_path_count_drop(path);
+	kfree_skb(skb);
+	return;
+bad:
+	kfree_skb(skb);
+bad_noskb:
+	kwik_path_count_drop(path);
+	kwik_session_reset(ks, KWIK_RR_PROTOCOL);
+	kwik_session_done(ks, EPROTO);
+}
+
+static void kwik_session_rx_ack(struct kwik_sock *ks, struct kwik_path *path,
+				const struct kwik_frame *f)
+{
+	struct sock *sk = &ks->sk;
+	u64 ack = f->ack.data_ack;
+	struct sk_buff *skb;
+	bool freed = false;
+
+	if (ack < ks->snd_una)
+		return;		/* old ack overtaken by a newer one */
+	if (ack > ks->snd_max) {
+		/* Acknowledges data never sent: broken or hostile peer. */
+		kwik_path_count_drop(path);
+		return;
+	}
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		if (KWIK_SKB_CB(skb)->dsn + skb->len > ack)
+			break;
+		if (skb == ks->snd_head)
+			ks->snd_head = NULL;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk->sk_wmem_queued -= skb->truesize;
+		kfree_skb(skb);
+		freed = true;
+	}
+	ks->bytes_sent += min(ack, ks->write_seq) - min(ks->snd_una, ks->write_seq);
+	ks->snd_una = ack;
+	/* Reinjection may have rewound snd_nxt below what the peer has. */
+	if (ks->snd_nxt < ack) {
+		ks->snd_nxt = min(ack, ks->write_seq);
+		ks->snd_head = NULL;
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			if (KWIK_SKB_CB(skb)->dsn + skb->len > ks->snd_nxt) {
+				ks->snd_head = skb;
+				break;
+			}
+		}
+	}
+	ks->snd_edge = max(ks->snd_edge, ack + f->ack.window);
+	if (ks->fin_sent && ack == ks->write_seq + 1)
+		ks->fin_acked = true;
+	if (freed)
+		sk->sk_write_space(sk);
+	kwik_session_kick(ks);
+	kwik_session_maybe_finish(ks);
+}
+
+/* OPEN on a server path: create the child session for a listener. */
+static void kwik_session_rx_open(struct kwik_net *kn, struct kwik_path *path,
+				 const struct kwik_frame *f)
+{
+	struct sock *lsk, *child;
+	struct kwik_sock *cks;
+	u32 reason = KWIK_RR_REFUSED;
+
+	if (kwik_session_id_used(kn, f->session, KWIK_ROLE_SERVER)) {
+		kwik_path_count_drop(path);
+		return;
+	}
+	lsk = kwik_session_listener(kn, f->open.service);
+	if (!lsk)
+		goto refuse;
+	lock_sock(lsk);
+	if (lsk->sk_state != TCP_LISTEN || sk_acceptq_is_full(lsk))
+		goto unlock;
+	child = kwik_sock_alloc_child(lsk);
+	if (!child) {
+		reason = KWIK_RR_ABORT;
+		goto unlock;
+	}
+	cks = kwik_sk(child);
+	cks->id = f->session;
+	cks->service = f->open.service;
+	cks->role = KWIK_ROLE_SERVER;
+	cks->key = f->open.key;
+	cks->snd_edge = f->open.window;
+	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
+	if (kwik_session_attach(cks, path)) {
+		release_sock(child);
+		sk_free(child);
+		reason = KWIK_RR_ABORT;
+		goto unlock;
+	}
+	kwik_set_state(child, TCP_ESTABLISHED);
+	kwik_session_hash(cks);
+	/* The OPEN_ACK goes out as this session's first frame. */
+	kwik_path_kick(path, kwik_session_sf(cks, path));
+	kwik_session_event(cks, KWIK_EVENT_SESSION_OPEN);
+	release_sock(child);
+
+	kwik_sock_enqueue_accept(lsk, child);
+	release_sock(lsk);
+	sock_put(lsk);
+	return;
+unlock:
+	release_sock(lsk);
+	sock_put(lsk);
+refuse:
+	kwik_path_send_reset(path, f->session, reason);
+}
+
+void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
+		     const struct kwik_frame *f, struct sk_buff *payload)
+{
+	struct kwik_sock *ks;
+	struct sock *sk;
+
+	if (f->type == KWIK_FT_OPEN) {
+		kfree_skb(payload);
+		if (role != KWIK_ROLE_SERVER) {
+			kwik_path_count_drop(path);
+			return;
+		}
+		kwik_session_rx_open(kn, path, f);
+		return;
+	}
+
+	ks = kwik_session_lookup(kn, f->session, role);
+	if (!ks)
+		goto unknown;
+	sk = &ks->sk;
+	lock_sock(sk);
+	/* Only paths the session was opened or joined on may speak for it. */
+	if (!kwik_session_sf(ks, path)) {
+		release_sock(sk);
+		sock_put(sk);
+		goto unknown;
+	}
+	switch (f->type) {
+	case KWIK_FT_OPEN_ACK:
+		kfree_skb(payload);
+		if (role != KWIK_ROLE_CLIENT || sk->sk_state != TCP_SYN_SENT ||
+		    !ks->open_sent) {
+			kwik_path_count_drop(path);
+			break;
+		}
+		kwik_session_disarm(ks);
+		ks->snd_edge = f->open.window;
+		kwik_set_state(sk, TCP_ESTABLISHED);
+		if (sk->sk_socket)
+			sk->sk_socket->state = SS_CONNECTED;
+		kwik_session_event(ks, KWIK_EVENT_SESSION_OPEN);
+		sk->sk_state_change(sk);
+		kwik_session_kick(ks);
+		break;
+	case KWIK_FT_DATA:
+		if (sk->sk_state != TCP_ESTABLISHED) {
+			kfree_skb(payload);
+			kwik_path_count_drop(path);
+			break;
+		}
+		kwik_session_rx_data(ks, path, f, payload);
+		break;
+	case KWIK_FT_ACK:
+		kfree_skb(payload);
+		if (sk->sk_state == TCP_ESTABLISHED)
+			kwik_session_rx_ack(ks, path, f);
+		break;
+	case KWIK_FT_RESET:
+		kfree_skb(payload);
+		kwik_session_done(ks, kwik_reset_to_errno(f->reset.reason));
+		break;
+	default:
+		kfree_skb(payload);
+		kwik_path_count_drop(path);
+	}
+	release_sock(sk);
+	sock_put(sk);
+	return;
+unknown:
+	kfree_skb(payload);
+	kwik_path_count_drop(path);
+	/* Never answer a RESET or an ACK: late ones are normal. */
+	if (f->type == KWIK_FT_DATA || f->type == KWIK_FT_OPEN_ACK)
+		kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
+}
+
+/* ---- Transmit ---- */
+
+static void kwik_tx_ctl(struct kwik_txframe *tx, const struct kwik_frame *f)
+{
+	tx->hdr_len = kwik_frame_encode(f, tx->hdr);
+}
+
+/* Does any primary path work?  Then backups stay idle. */
+static bool kwik_session_use_path(struct kwik_sock *ks, struct kwik_path *path)
+{
+	u32 i;
+
+	if (kwik_path_cfg(path)->priority != KWIK_PRIORITY_BACKUP)
+		return true;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		struct kwik_path *p = ks->sf[i].path;
+
+		if (p && ks->sf[i].up &&
+		    kwik_path_cfg(p)->priority != KWIK_PRIORITY_BACKUP)
+			return false;
+	}
+	return true;
+}
+
+static bool kwik_session_build(struct kwik_sock *ks, struct kwik_path *path,
+			       struct kwik_txframe *tx)
+{
+	struct sock *sk = &ks->sk;
+	struct kwik_frame f = { .session = ks->id };
+	struct sk_buff *skb;
+	u32 off, len;
+
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if (ks->open_sent)
+			return false;
+		f.type = KWIK_FT_OPEN;
+		f.open.service = ks->service;
+		f.open.window = kwik_session_initial_window(ks);
+		f.open.key = ks->key;
+		ks->open_sent = true;
+		kwik_tx_ctl(tx, &f);
+		return true;
+	}
+	if (sk->sk_state != TCP_ESTABLISHED)
+		return false;
+	if (!ks->open_sent) {
+		f.type = KWIK_FT_OPEN_ACK;
+		f.open.window = kwik_session_initial_window(ks);
+		f.open.key = ks->key;
+		ks->open_sent = true;
+		kwik_tx_ctl(tx, &f);
+		return true;
+	}
+	if (ks->ack_pending) {
+		u64 edge = kwik_rcv_edge(ks);
+
+		f.type = KWIK_FT_ACK;
+		f.ack.data_ack = ks->rcv_nxt;
+		f.ack.window = (u32)min_t(u64, edge - ks->rcv_nxt, U32_MAX);
+		ks->rcv_edge_adv = edge;
+		ks->ack_pending = false;
+		kwik_tx_ctl(tx, &f);
+		return true;
+	}
+	if (!kwik_session_use_path(ks, path))
+		return false;
+
+	skb = ks->snd_head;
+	if (skb && ks->snd_nxt < ks->snd_edge) {
+		off = ks->snd_nxt - KWIK_SKB_CB(skb)->dsn;
+		len = min_t(u64, skb->len - off, ks->snd_edge - ks->snd_nxt);
+		f.type = KWIK_FT_DATA;
+		f.data.dsn = ks->snd_nxt;
+		f.data.len = len;
+		tx->hdr_len = kwik_frame_encode(&f, tx->hdr);
+		tx->skb = skb_get(skb);
+		tx->off = off;
+		tx->len = len;
+		tx->payload = len;
+		ks->snd_nxt += len;
+		ks->snd_max = max(ks->snd_max, ks->snd_nxt);
+		if (off + len == skb->len)
+			ks->snd_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb_queue_next(&sk->sk_write_queue, skb);
+		return true;
+	}
+	if (ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq) {
+		f.type = KWIK_FT_DATA;
+		f.flags = KWIK_DATA_F_FIN;
+		f.data.dsn = ks->write_seq;
+		f.data.len = 0;
+		ks->fin_sent = true;
+		ks->snd_max = ks->write_seq + 1;
+		kwik_tx_ctl(tx, &f);
+		return true;
+	}
+	return false;
+}
+
+static bool kwik_session_has_tx(struct kwik_sock *ks)
+{
+	if (ks->ack_pending)
+		return true;
+	if (ks->snd_head && ks->snd_nxt < ks->snd_edge)
+		return true;
+	return ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq;
+}
+
+bool kwik_session_tx(struct kwik_sock *ks, struct kwik_path *path,
+		     struct kwik_txframe *tx)
+{
+	struct sock *sk = &ks->sk;
+	struct kwik_subflow *sf;
+	bool built = false;
+
+	lock_sock(sk);
+	sf = kwik_session_sf(ks, path);
+	if (sf && sf->up) {
+		built = kwik_session_build(ks, path, tx);
+		/* More to send: queue behind the other sessions (fairness). */
+		if (built && kwik_session_has_tx(ks))
+			kwik_path_kick(path, sf);
+	}
+	release_sock(sk);
+	return built;
+}
+
+/* ---- Path events ---- */
+
+void kwik_session_path_up(struct kwik_sock *ks, struct kwik_path *path)
+{
+	struct sock *sk = &ks->sk;
+	struct kwik_subflow *sf;
+
+	lock_sock(sk);
+	sf = kwik_session_sf(ks, path);
+	if (sf && !sf->up) {
+		sf->up = true;
+		kwik_path_kick(path, sf);
+	}
+	release_sock(sk);
+}
+
+/* Resend everything not yet acknowledged on the remaining paths. */
+static void kwik_session_reinject(struct kwik_sock *ks)
+{
+	ks->snd_nxt = ks->snd_una;
+	ks->snd_head = skb_peek(&ks->sk.sk_write_queue);
+	if (ks->fin_sent && !ks->fin_acked)
+		ks->fin_sent = false;
+	ks->ack_pending = true;
+	kwik_session_kick(ks);
+}
+
+void kwik_session_path_down(struct kwik_sock *ks, struct kwik_path *path,
+			    int err)
+{
+	struct sock *sk = &ks->sk;
+	struct kwik_subflow *sf;
+
+	lock_sock(sk);
+	sf = kwik_session_sf(ks, path);
+	if (sf) {
+		/* Already unlinked from the path's lists by the path. */
+		WRITE_ONCE(sf->path, NULL);
+		sf->up = false;
+		ks->nsf--;
+		kwik_path_put(path);
+		if (!ks->nsf)
+			kwik_session_done(ks, sk->sk_state == TCP_SYN_SENT && err ?
+					  err : ECONNRESET);
+		else
+			kwik_session_reinject(ks);
+	}
+	release_sock(sk);
+}
+
+/* ---- Connect (called by af_kwik.c with the socket locked) ---- */
+
+int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n)
+{
+	struct sock *sk = &ks->sk;
+	int i, err = -ENETDOWN;
+
+	sock_owned_by_me(sk);
+	do {
+		ks->id = get_random_u64();
+	} while (!ks->id || kwik_session_id_used(ks->kn, ks->id,
+						 KWIK_ROLE_CLIENT));
+	ks->key = get_random_u64();
+	ks->role = KWIK_ROLE_CLIENT;
+	/*
+	 * Without a path join protocol, a session lives on the first
+	 * usable path only: prefer one that is up already.
+	 */
+	for (i = 0; i < n && err; i++)
+		if (kwik_path_state(paths[i]) == KWIK_PATH_S_UP)
+			err = kwik_session_attach(ks, paths[i]);
+	for (i = 0; i < n && err; i++)
+		err = kwik_session_attach(ks, paths[i]);
+	if (err) {
+		for (i = 0; i < n; i++)
+			if (kwik_path_last_error(paths[i]))
+				return -kwik_path_last_error(paths[i]);
+		return -ENETUNREACH;
+	}
+	kwik_set_state(sk, TCP_SYN_SENT);
+	kwik_session_hash(ks);
+	kwik_session_arm(ks, msecs_to_jiffies(ks->connect_timeout_ms));
+	kwik_session_kick(ks);
+	return 0;
+}
+
+/* close() of a connected session: FIN, then linger as an orphan. */
+void kwik_session_close(struct kwik_sock *ks)
+{
+	struct sock *sk = &ks->sk;
+
+	sock_owned_by_me(sk);
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		if (ks->open_sent)
+			kwik_session_reset(ks, KWIK_RR_ABORT);
+		kwik_session_done(ks, 0);
+		break;
+	case TCP_ESTABLISHED:
+		if (!skb_queue_empty(&sk->sk_receive_queue) || ks->ofo_bytes) {
+			/* Unread data: abort, as TCP does. */
+			kwik_session_reset(ks, KWIK_RR_ABORT);
+			kwik_session_done(ks, 0);
+			break;
+		}
+		kwik_session_shutdown_send(ks);
+		if (ks->fin_acked && ks->rcv_fin)
+			kwik_session_done(ks, 0);
+		else
+			kwik_session_arm(ks, KWIK_LINGER);
+		break;
+	}
+}
+
+void kwik_session_shutdown_send(struct kwik_sock *ks)
+{
+	struct sock *sk = &ks->sk;
+
+	if (ks->fin_queued || sk->sk_state != TCP_ESTABLISHED)
+		return;
+	ks->fin_queued = true;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+	kwik_session_kick(ks);
+}
+
+/* sendmsg(): queue @len bytes of @msg; returns bytes queued or -errno. */
+int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
+		       long *timeo)
+{
+	struct sock *sk = &ks->sk;
+	size_t copied = 0;
+	int err = 0;
+
+	while (copied < len) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		size_t n;
+
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = -EPIPE;
+			break;
+		}
+		/* Append to the tail while none of it has been sent. */
+		if (!skb || KWIK_SKB_CB(skb)->dsn < ks->snd_nxt ||
+		    !skb_tailroom(skb)) {
+			if (!sk_stream_memory_free(sk)) {
+				kwik_session_kick(ks);
+				err = sk_stream_wait_memory(sk, timeo);
+				if (err)
+					break;
+				continue;
+			}
+			skb = alloc_skb(KWIK_TX_CHUNK, sk->sk_allocation);
+			if (!skb) {
+				err = -ENOBUFS;
+				break;
+			}
+			KWIK_SKB_CB(skb)->dsn = ks->write_seq;
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			sk->sk_wmem_queued += skb->truesize;
+			if (!ks->snd_head)
+				ks->snd_head = skb;
+		}
+		n = min_t(size_t, len - copied, skb_tailroom(skb));
+		if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
+			skb_trim(skb, skb->len - n);
+			err = -EFAULT;
+			break;
+		}
+		ks->write_seq += n;
+		copied += n;
+	}
+	if (copied)
+		kwik_session_kick(ks);
+	return copied ? copied : err;
+}
+
+void kwik_session_init_sock(struct kwik_sock *ks)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		ks->sf[i].ks = ks;
+		INIT_LIST_HEAD(&ks->sf[i].node);
+		INIT_LIST_HEAD(&ks->sf[i].tx_node);
+	}
+	ks->ofo = RB_ROOT;
+	INIT_LIST_HEAD(&ks->accept_q);
+	INIT_LIST_HEAD(&ks->accept_node);
+	INIT_HLIST_NODE(&ks->hnode);
+	INIT_DELAYED_WORK(&ks->timeout_work, kwik_session_timeout);
+}
+
+void kwik_session_destruct(struct kwik_sock *ks)
+{
+	kwik_ofo_purge(ks);
+}

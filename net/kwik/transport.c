@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Transport registry: one slot per enum kwik_transport value. */
+#include <linux/errno.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/kwik.h>
+
+#include "transport.h"
+
+static const struct kwik_transport_ops __rcu *kwik_transports[__KWIK_TRANSPORT_MAX];
+static DEFINE_SPINLOCK(kwik_transport_lock);
+
+int kwik_transport_register(const struct kwik_transport_ops *ops)
+{
+	int err = 0;
+
+	if (!ops->type || ops->type >= __KWIK_TRANSPORT_MAX)
+		return -EINVAL;
+	spin_lock(&kwik_transport_lock);
+	if (rcu_access_pointer(kwik_transports[ops->type]))
+		err = -EEXIST;
+	else
+		rcu_assign_pointer(kwik_transports[ops->type], ops);
+	spin_unlock(&kwik_transport_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kwik_transport_register);
+
+void kwik_transport_unregister(const struct kwik_transport_ops *ops)
+{
+	spin_lock(&kwik_transport_lock);
+	if (rcu_access_pointer(kwik_transports[ops->type]) == ops)
+		RCU_INIT_POINTER(kwik_transports[ops->type], NULL);
+	spin_unlock(&kwik_transport_lock);
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(kwik_transport_unregister);
+
+const struct kwik_transport_ops *kwik_transport_get(u8 type)
+{
+	const struct kwik_transport_ops *ops;
+
+	if (!type || type >= __KWIK_TRANSPORT_MAX)
+		return NULL;
+	rcu_read_lock();
+	ops = rcu_dereference(kwik_transports[type]);
+	if (ops && !try_module_get(ops->owner))
+		ops = NULL;
+	rcu_read_unlock();
+	return ops;
+}
+
+void kwik_transport_put(const struct kwik_transport_ops *ops)
+{
+	if (ops)
+		module_put(ops->owner);
+}

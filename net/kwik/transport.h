@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Transports: how a path's lower socket is opened.  The core only needs a
+ * reliable, ordered byte stream; each transport (TCP, later QUIC in its own
+ * module) says how to open, accept and inspect one.
+ */
+#ifndef _KWIK_TRANSPORT_H
+#define _KWIK_TRANSPORT_H
+
+#include <linux/socket.h>
+#include <linux/types.h>
+
+struct net;
+struct socket;
+struct module;
+
+struct kwik_transport_ops {
+	u8 type;			/* enum kwik_transport */
+	const char *name;
+	struct module *owner;
+	/* Start a non-blocking connect; 0 or -EINPROGRESS leave *res set. */
+	int (*connect)(struct net *net, const struct sockaddr_storage *remote,
+		       const struct sockaddr_storage *local,
+		       struct socket **res);
+	/* Poll connect progress: 1 connected, 0 in progress, <0 failed. */
+	int (*connected)(struct socket *sock);
+	int (*listen)(struct net *net, const struct sockaddr_storage *local,
+		      struct socket **res);
+	/* Non-blocking accept; -EAGAIN when nothing is pending. */
+	int (*accept)(struct socket *lsock, struct socket **res);
+	/* Smoothed RTT and variance of the lower connection, microseconds. */
+	void (*rtt)(struct socket *sock, u32 *srtt_us, u32 *rttvar_us);
+};
+
+int kwik_transport_register(const struct kwik_transport_ops *ops);
+void kwik_transport_unregister(const struct kwik_transport_ops *ops);
+/* Returns the transport with a module reference held, or NULL. */
+const struct kwik_transport_ops *kwik_transport_get(u8 type);
+void kwik_transport_put(const struct kwik_transport_ops *ops);
+
+int kwik_transport_tcp_init(void);
+void kwik_transport_tcp_exit(void);
+
+#endif /* _KWIK_TRANSPORT_H */
