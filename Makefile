@@ -93,8 +93,8 @@ lint-w1 lint-sparse:
 		cp -a Kbuild net include $$d/; \
 		echo "  $@ against $$KVER"; \
 		$(MAKE) -s -C $$KDIR M=$$d $(LINT_FLAGS) modules >$$d/build.log 2>&1 || \
-			{ cat $$d/build.log; echo "$@: build failed against $$KVER"; exit 1; }; \
-		if grep -E 'warning:|error:' $$d/build.log; then \
+			{ sed "s|$$d/||g" $$d/build.log; echo "$@: build failed against $$KVER"; exit 1; }; \
+		if sed "s|$$d/||g" $$d/build.log | grep -E 'warning:|error:'; then \
 			echo "$@: warnings against $$KVER"; exit 1; fi; \
 	done
 
