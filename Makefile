@@ -49,18 +49,25 @@ CK_KDIR = $(call kenv,$(KERNEL),KDIR)
 CK_KVER = $(call kenv,$(KERNEL),KVER)
 CK_DKMS = $(CURDIR)/build/dkms/$(CK_KVER)
 
+# Several people may run "make check" in one tree at once: builds are
+# serialised with a lock; run.sh copies what it needs into its own run dir.
+LOCK = mkdir -p $(CURDIR)/build && flock $(CURDIR)/build/.build.lock
+
 .PHONY: check-run
 check-run:
 	@test -n "$(CK_KDIR)" || { echo "no kernel $(KERNEL) in $(KWIK_CACHE)/kernels (make deps)"; exit 1; }
 	@echo "# building for $(CK_KVER)"
+	@$(LOCK) $(MAKE) --no-print-directory check-build
+	selftests/vm/run.sh --kernel $(KERNEL) \
+		$(if $(NOMOD),--ko '',--ko $(CURDIR)/kwik.ko --modroot $(CK_DKMS)/modroot) $(T)
+
+check-build:
 ifeq ($(NOMOD),)
 	$(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
 	selftests/vm/dkms-prep.sh $(CK_KVER) $(CK_KDIR) $(call kenv,$(KERNEL),KMODULES) $(CK_DKMS)
 endif
 	@$(MAKE) --no-print-directory kwikctl
 	$(MAKE) -C selftests
-	selftests/vm/run.sh --kernel $(KERNEL) \
-		$(if $(NOMOD),--ko '',--ko $(CURDIR)/kwik.ko --modroot $(CK_DKMS)/modroot) $(T)
 
 # ---- demo: one server, one client, data both ways --------------------------
 demo: deps
@@ -68,9 +75,9 @@ demo: deps
 
 .PHONY: demo-run
 demo-run:
-	$(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
-	@$(MAKE) --no-print-directory kwikctl
-	$(MAKE) -C selftests
+	@test -n "$(CK_KDIR)" || { echo "no kernel $(KERNEL) in $(KWIK_CACHE)/kernels (make deps)"; exit 1; }
+	@$(LOCK) $(MAKE) --no-print-directory check-build NOMOD=1
+	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
 	selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --demo
 
 # ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse; any warning fails ------

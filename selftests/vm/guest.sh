@@ -99,7 +99,7 @@ read -r -a tests <<<"$KWIK_TESTS"
 nchecks=3
 say "TAP version 13"
 say "1..$((${#tests[@]} + nchecks))"
-say "# kernel $(uname -r), kwik.ko: ${KWIK_KO:-none}, timeout ${KWIK_TEST_TIMEOUT}s per test"
+say "# kernel $(uname -r), kwik.ko: ${KWIK_KO:-none}, timeout ${KWIK_TEST_TIMEOUT}s per test, guest up $(cut -d' ' -f1 /proc/uptime)s"
 n=0 pass=0 fail=0 skip=0
 point() {	# point ok|fail|skip desc [reason]
 	n=$((n + 1))

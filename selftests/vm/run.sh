@@ -75,6 +75,10 @@ fi
 
 bdir=$src/build/vm
 mkdir -p "$bdir"
+# Until the inputs are copied into the run dir, hold the build lock that
+# "make check" builds under: concurrent runs in one tree stay consistent.
+exec 8>"$src/build/.build.lock"
+flock 8
 initrd=$bdir/initramfs-$KVER.cpio.gz
 if [ ! -s "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/initramfs.sh" -nt "$initrd" ]; then
 	"$here/initramfs.sh" "$KMODULES" "$initrd"
@@ -94,6 +98,8 @@ if [ -n "$modroot" ]; then
 	cp -a "$modroot" "$out/modroot"
 	modroot=/run/kwik/modroot
 fi
+flock -u 8
+exec 8>&-
 {
 	printf 'KWIK_SRC=%q\n' "$src"
 	printf 'KVER=%q\nKMODULES=%q\n' "$KVER" "$KMODULES"
