@@ -31,7 +31,7 @@ kwik_require_module
 
 cleanup() {
 	local pid
-	for pid in $MON_PID $MONJ_PID; do
+	for pid in $MON_PID $MONJ_PID ${CLI_PID:-} ${SRV_PID:-}; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
 	kwik_topo_cleanup
@@ -143,7 +143,7 @@ _mon_joined() {
 if ! { ip netns add "$NSA" && ip netns add "$NSB"; }; then
 	ktap_skip_all "cannot create namespaces"
 fi
-ktap_plan 49
+ktap_plan 53
 
 # ---- usage, no kernel involved --------------------------------------------
 
@@ -305,6 +305,87 @@ else
 	ktap_fail "monitor -j: one JSON object per line, path-up for path 6"
 fi
 check_json "path 6 is gone, path 3 stays" '[{"id": 3}]' kwc -j path show
+
+# ---- sessions -----------------------------------------------------------------
+
+# An idle session: raw mode, the client waits for a byte the server never
+# sends, so the session stays established until the client is killed.
+XFER=$KWIK_BIN/kwik_xfer
+SRV_PID=
+CLI_PID=
+_session_est() {
+	ip netns exec kwc "$KWIKCTL" -j session show | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(not (len(s) == 1 and s[0]["state"] == "established"))'
+}
+start_session() {
+	rm -f "$TMP/ready"
+	ip netns exec kws1 "$XFER" server -s 7 -c 1 -m sink --raw -t 60 \
+		--ready "$TMP/ready" >"$TMP/srv.out" 2>&1 &
+	SRV_PID=$!
+	kwik_poll 10 test -e "$TMP/ready" || return 1
+	ip netns exec kwc "$XFER" client -s 7 -m recv --raw -b 1 -t 60 \
+		>"$TMP/cli.out" 2>&1 &
+	CLI_PID=$!
+	kwik_poll 10 _session_est
+}
+stop_session() {
+	local pid
+	for pid in $CLI_PID $SRV_PID; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	CLI_PID=''
+	SRV_PID=''
+	return 0
+}
+
+if [ ! -x "$XFER" ]; then
+	for t in "session show -j: the client session" \
+		 "session show: the client session's row" \
+		 "monitor: session-open line" "monitor: session-close line"; do
+		ktap_skip "$t" "kwik_xfer not built"
+	done
+elif ! start_session; then
+	ktap_diag "server: $(cat "$TMP/srv.out")"
+	ktap_diag "client: $(cat "$TMP/cli.out")"
+	ktap_fail "session show -j: the client session"
+	ktap_fail "session show: the client session's row"
+	ktap_fail "monitor: session-open line"
+	stop_session
+	ktap_fail "monitor: session-close line"
+else
+	JSON_KEYS="id service role state paths tx_bytes rx_bytes error error_name" \
+	check_json "session show -j: the client session" \
+		'[{"service": 7, "role": "client", "state": "established",
+		   "paths": [3], "error": 0, "error_name": null}]' \
+		kwc -j session show
+	kc kwc -n session show
+	# The ID column is as wide as the 64-bit session ID.
+	if [ "$RC" = 0 ] &&
+	   sed -n 1p "$OUT" | grep -Eq '^ID +SERVICE  ROLE    STATE        PATHS  TX +RX +ERROR$' &&
+	   sed -n 2p "$OUT" | grep -Eq '^[0-9]+ +7        client  established  3      [0-9]+ +[0-9]+ +-$' &&
+	   [ "$(wc -l <"$OUT")" = 2 ]; then
+		ktap_ok "session show: the client session's row"
+	else
+		kc_diag
+		ktap_fail "session show: the client session's row"
+	fi
+	if wait_line "$TMP/mon" '^session-open id [0-9]+ service 7 role client state [a-z-]+ error -$'; then
+		ktap_ok "monitor: session-open line"
+	else
+		ktap_diag "monitor output: $(cat "$TMP/mon")"
+		ktap_fail "monitor: session-open line"
+	fi
+	stop_session
+	if wait_line "$TMP/mon" '^session-close id [0-9]+ service 7 role client state [a-z-]+ error [A-Z0-9-]+$'; then
+		ktap_ok "monitor: session-close line"
+	else
+		ktap_diag "monitor output: $(cat "$TMP/mon")"
+		ktap_fail "monitor: session-close line"
+	fi
+fi
 
 # ---- namespaces ---------------------------------------------------------------
 
