@@ -72,6 +72,28 @@ struct fam {
 };
 
 static struct fam TCP, KWIK;
+static const char *only;	/* -k: comma-separated case numbers */
+
+static bool selected(unsigned int n)
+{
+	const char *p = only;
+
+	if (!p)
+		return true;
+	while (*p) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		if (n >= a && n <= b)
+			return true;
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	return false;
+}
 static char msg[512];
 static volatile sig_atomic_t sigpipes;
 
@@ -86,7 +108,9 @@ static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 
 static const char *ename(int e)
 {
-	static char buf[32];
+	static char bufs[4][32];	/* a few may be in one printf */
+	static unsigned int next;
+	char *buf = bufs[next++ % 4];
 
 	switch (e) {
 	case 0: return "0 (success)";
@@ -102,10 +126,10 @@ static const char *ename(int e)
 	case FAILED: return "check failed";
 	}
 	if (e >= REVENTS) {
-		snprintf(buf, sizeof(buf), "revents %#x", e - REVENTS);
+		snprintf(buf, sizeof(bufs[0]), "revents %#x", e - REVENTS);
 		return buf;
 	}
-	snprintf(buf, sizeof(buf), "errno %d", e);
+	snprintf(buf, sizeof(bufs[0]), "errno %d", e);
 	return buf;
 }
 
@@ -1782,6 +1806,10 @@ static int run_tcp_only(void)
 		int e;
 
 		n++;
+		if (!selected(n)) {
+			printf("ok %u - tcp: %s # SKIP not selected\n", n, c->desc);
+			continue;
+		}
 		if (c->kind != K_SAME) {
 			printf("ok %u - tcp: %s # SKIP no TCP counterpart\n",
 			       n, c->desc);
@@ -1816,6 +1844,10 @@ static int run_client(void)
 		char tnote[sizeof(msg)] = "";
 
 		n++;
+		if (!selected(n)) {
+			printf("ok %u - %s # SKIP not selected (-k)\n", n, c->desc);
+			continue;
+		}
 		if (c->kind == K_SAME) {
 			msg[0] = 0;
 			t = c->fn(&TCP);
@@ -1882,7 +1914,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kwik_sockapi server -s SERVICE [--ready FILE]\n"
 		"       kwik_sockapi client -s SERVICE -r REFUSED_SERVICE -u UNREACH_SERVICE [-b BIND_BASE]\n"
-		"       kwik_sockapi tcp\n");
+		"       kwik_sockapi tcp\n"
+		"  -k LIST   run only these case numbers (e.g. 3,10-12)\n");
 	exit(2);
 }
 
@@ -1902,12 +1935,13 @@ int main(int argc, char **argv)
 	argv[1] = argv[0];
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "s:r:u:b:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:u:b:k:", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': svc = strtoul(optarg, NULL, 0); break;
 		case 'r': refused = strtoul(optarg, NULL, 0); break;
 		case 'u': unreach = strtoul(optarg, NULL, 0); break;
 		case 'b': base = strtoul(optarg, NULL, 0); break;
+		case 'k': only = optarg; break;
 		case 'R': ready = optarg; break;
 		default: usage();
 		}

@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_plan 4
+ktap_plan 5
 
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
@@ -66,5 +66,25 @@ fi
 # The peer never crashed or exited on its own.
 ktap_check "peer still alive after the cases" \
 	bash -c "ip netns pids kws1 | grep -q ."
+
+# Once the peer is gone, no session may linger in either namespace.
+no_sessions() {
+	ip netns exec "$1" "$KWIKCTL" -j session show | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict):
+    d = d.get("sessions", d.get("session", []))
+sys.exit(1 if d else 0)'
+}
+sessions_gone() {
+	kwik_ns_kill kws1
+	if kwik_poll 20 no_sessions kwc && kwik_poll 20 no_sessions kws1; then
+		return 0
+	fi
+	echo "client: $(ip netns exec kwc "$KWIKCTL" session show 2>&1 | head -n 20)"
+	echo "server: $(ip netns exec kws1 "$KWIKCTL" session show 2>&1 | head -n 20)"
+	return 1
+}
+ktap_check "no session left after the peer exits" sessions_gone
 
 ktap_finish
