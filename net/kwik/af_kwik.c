@@ -228,9 +228,10 @@ static void kwik_listen_stop(struct sock *sk)
 	sk->sk_state_change(sk);
 }
 
-static int kwik_do_accept(struct socket *sock, struct socket *newsock,
-			  int flags, bool kern)
+static int kwik_accept(struct socket *sock, struct socket *newsock,
+		       KWIK_ACCEPT_ARGS)
 {
+	int flags = KWIK_ACCEPT_FLAGS;
 	struct sock *sk = sock->sk, *child;
 	struct kwik_sock *ks = kwik_sk(sk), *cks;
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
@@ -274,8 +275,6 @@ out:
 	release_sock(sk);
 	return err;
 }
-
-KWIK_DEFINE_ACCEPT(kwik_accept, kwik_do_accept)
 
 /* ---- connect ---- */
 
@@ -337,7 +336,7 @@ static int kwik_connect(struct socket *sock, struct sockaddr *addr, int len,
 	/* Paths first: kn->lock must not be taken under the socket lock. */
 	if (!kwik_check_addr(addr, len))
 		n = kwik_paths_for_service(ks->kn, sa->kw_service, paths,
-				       ARRAY_SIZE(paths));
+					   ARRAY_SIZE(paths));
 
 	lock_sock(sk);
 	switch (sock->state) {

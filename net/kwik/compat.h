@@ -18,23 +18,15 @@
 
 /*
  * proto_ops.accept: since 6.10 the flags come in struct proto_accept_arg.
- * KWIK_DEFINE_ACCEPT(name, impl) defines @name with the kernel's signature
- * calling impl(sock, newsock, flags, kern).
+ * Declare the parameters with KWIK_ACCEPT_ARGS and read the flags with
+ * KWIK_ACCEPT_FLAGS in the function body.
  */
 #ifdef KWIK_HAVE_PROTO_ACCEPT_ARG
-#define KWIK_DEFINE_ACCEPT(name, impl)					\
-static int name(struct socket *sock, struct socket *newsock,		\
-		struct proto_accept_arg *arg)				\
-{									\
-	return impl(sock, newsock, arg->flags, arg->kern);		\
-}
+#define KWIK_ACCEPT_ARGS	struct proto_accept_arg *kwik_accept_arg
+#define KWIK_ACCEPT_FLAGS	(kwik_accept_arg->flags)
 #else
-#define KWIK_DEFINE_ACCEPT(name, impl)					\
-static int name(struct socket *sock, struct socket *newsock, int flags,	\
-		bool kern)						\
-{									\
-	return impl(sock, newsock, flags, kern);			\
-}
+#define KWIK_ACCEPT_ARGS	int kwik_accept_flags, bool kwik_accept_kern
+#define KWIK_ACCEPT_FLAGS	(kwik_accept_flags)
 #endif
 
 #endif /* _KWIK_COMPAT_H */

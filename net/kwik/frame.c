@@ -152,12 +152,12 @@ int kwik_reset_to_errno(u32 reason)
 {
 	switch (reason) {
 	case KWIK_RR_REFUSED:
-		return ECONNREFUSED;
+		return -ECONNREFUSED;
 	case KWIK_RR_TIMEOUT:
-		return ETIMEDOUT;
+		return -ETIMEDOUT;
 	case KWIK_RR_PROTOCOL:
-		return EPROTO;
+		return -EPROTO;
 	default:
-		return ECONNRESET;
+		return -ECONNRESET;
 	}
 }

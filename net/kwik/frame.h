@@ -92,6 +92,7 @@ int kwik_frame_decode_fixed(struct kwik_frame *f, const u8 *buf);
 /* Encode header + fixed part into @buf; returns the bytes written. */
 int kwik_frame_encode(const struct kwik_frame *f, u8 *buf);
 
+/* The (negative) errno an application sees for a RESET reason. */
 int kwik_reset_to_errno(u32 reason);
 
 #endif /* _KWIK_FRAME_H */

@@ -719,7 +719,7 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		break;
 	case KWIK_FT_RESET:
 		kfree_skb(payload);
-		kwik_session_done(ks, kwik_reset_to_errno(f->reset.reason));
+		kwik_session_done(ks, -kwik_reset_to_errno(f->reset.reason));
 		break;
 	default:
 		kfree_skb(payload);

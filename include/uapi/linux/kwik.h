@@ -200,6 +200,7 @@ enum kwik_listener_state {
 enum kwik_path_flags {
 	KWIK_PATH_F_NO_RECONNECT = 1U << 0,	/* do not re-open after failure */
 };
+
 #define KWIK_PATH_F_ALL		(KWIK_PATH_F_NO_RECONNECT)
 
 #define KWIK_LISTENER_F_ALL	0U
@@ -223,6 +224,7 @@ enum kwik_cmd {
 	KWIK_EVENT_SESSION_CLOSE,
 	__KWIK_CMD_MAX
 };
+
 #define KWIK_CMD_MAX (__KWIK_CMD_MAX - 1)
 
 enum kwik_attr {
@@ -234,6 +236,7 @@ enum kwik_attr {
 	KWIK_A_GENERATION,	/* u32, dumps only */
 	__KWIK_A_MAX
 };
+
 #define KWIK_A_MAX (__KWIK_A_MAX - 1)
 
 enum kwik_path_attr {
@@ -256,6 +259,7 @@ enum kwik_path_attr {
 	KWIK_PATH_A_PAD,
 	__KWIK_PATH_A_MAX
 };
+
 #define KWIK_PATH_A_MAX (__KWIK_PATH_A_MAX - 1)
 
 enum kwik_path_stats_attr {
@@ -272,6 +276,7 @@ enum kwik_path_stats_attr {
 	KWIK_PATH_STATS_A_PAD,
 	__KWIK_PATH_STATS_A_MAX
 };
+
 #define KWIK_PATH_STATS_A_MAX (__KWIK_PATH_STATS_A_MAX - 1)
 
 enum kwik_listener_attr {
@@ -287,6 +292,7 @@ enum kwik_listener_attr {
 	KWIK_LISTENER_A_ERROR,
 	__KWIK_LISTENER_A_MAX
 };
+
 #define KWIK_LISTENER_A_MAX (__KWIK_LISTENER_A_MAX - 1)
 
 enum kwik_service_attr {
@@ -300,6 +306,7 @@ enum kwik_service_attr {
 	KWIK_SERVICE_A_PATHS,
 	__KWIK_SERVICE_A_MAX
 };
+
 #define KWIK_SERVICE_A_MAX (__KWIK_SERVICE_A_MAX - 1)
 
 enum kwik_session_attr {
@@ -315,6 +322,7 @@ enum kwik_session_attr {
 	KWIK_SESSION_A_PAD,
 	__KWIK_SESSION_A_MAX
 };
+
 #define KWIK_SESSION_A_MAX (__KWIK_SESSION_A_MAX - 1)
 
 enum kwik_session_role {
