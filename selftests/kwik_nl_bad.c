@@ -57,9 +57,14 @@
 #define SVC_NONE	4242999
 #define PATH_NONE	4242998
 
-#define NTESTS		50
+#define NTESTS		53
+
+/* Services of the multi-part dump test. */
+#define MANY_BASE	4243000
+#define MANY		1000
 
 static struct nl_sock *sk;
+static unsigned char *many_seen;	/* set while dumping MANY services */
 static int family;
 static int test_no, failures;
 
@@ -108,6 +113,14 @@ static int valid_cb(struct nl_msg *msg, void *arg)
 		if (nla_parse_nested(in, KWIK_PATH_A_MAX, tb[i], NULL) == 0 &&
 		    in[1] && nla_len(in[1]) == 4)
 			r->id = nla_get_u32(in[1]);
+	}
+	if (many_seen && tb[KWIK_A_SERVICE] &&
+	    nla_parse_nested(in, KWIK_PATH_A_MAX, tb[KWIK_A_SERVICE],
+			     NULL) == 0 && in[KWIK_SERVICE_A_ID]) {
+		uint32_t id = nla_get_u32(in[KWIK_SERVICE_A_ID]);
+
+		if (id >= MANY_BASE && id < MANY_BASE + MANY)
+			many_seen[id - MANY_BASE]++;
 	}
 	return NL_OK;
 }
@@ -614,6 +627,40 @@ static void test_objects(void)
 }
 
 /*
+ * A dump larger than one message buffer resumes where it stopped: every
+ * service exactly once, each message with the generation.
+ */
+static void test_big_dump(void)
+{
+	unsigned char seen[MANY] = { 0 };
+	int i, added = 0, deleted = 0, once = 0;
+	struct result r;
+
+	for (i = 0; i < MANY; i++) {
+		xfer(service_msg(KWIK_CMD_SERVICE_ADD, MANY_BASE + i), &r);
+		added += r.err == 0;
+	}
+	tap(added == MANY, "1000 services added", &r);
+
+	many_seen = seen;
+	xfer(req(KWIK_CMD_SERVICE_GET, NLM_F_DUMP), &r);
+	many_seen = NULL;
+	for (i = 0; i < MANY; i++)
+		once += seen[i] == 1;
+	tap(r.err == 0 && once == MANY && r.generations == r.replies,
+	    "multi-part service dump: each service once, with generation",
+	    &r);
+	if (once != MANY)
+		printf("# %d of %d services seen exactly once\n", once, MANY);
+
+	for (i = 0; i < MANY; i++) {
+		xfer(service_msg(KWIK_CMD_SERVICE_DEL, MANY_BASE + i), &r);
+		deleted += r.err == 0;
+	}
+	tap(deleted == MANY, "1000 services deleted", &r);
+}
+
+/*
  * Without CAP_NET_ADMIN changes fail with EPERM (from the genetlink
  * core, hence no extack) while reads still work.
  */
@@ -700,6 +747,7 @@ int main(void)
 	test_sockaddr();
 	test_ranges();
 	test_objects();
+	test_big_dump();
 	test_unprivileged();
 
 	if (test_no != NTESTS) {
