@@ -27,8 +27,7 @@ trap restore EXIT
 
 ktap_check "modinfo resolves kwik to the DKMS module" \
 	test "$(modinfo -n kwik 2>&1)" = "$dko"
-unload() { [ ! -d /sys/module/kwik ] || rmmod kwik; }
-ktap_check "unload the runner's kwik.ko" unload
+ktap_check "unload the runner's kwik.ko" kwik_rmmod
 ktap_check "modprobe kwik" modprobe -v kwik
 same_module() {
 	local want got
@@ -42,11 +41,11 @@ same_module() {
 loaded_from_dkms() {
 	local line
 	# modprobe -v names the file it inserts.
-	line=$(rmmod kwik && modprobe -v kwik 2>&1 | grep insmod)
+	line=$(kwik_rmmod && modprobe -v kwik 2>&1 | grep insmod)
 	echo "$line"
 	[[ $line == *"$dko"* ]]
 }
 ktap_check "modprobe loaded the DKMS module" same_module
 ktap_check "modprobe -v inserts $dko" loaded_from_dkms
-ktap_check "rmmod kwik" rmmod kwik
+ktap_check "rmmod kwik" kwik_rmmod
 ktap_finish

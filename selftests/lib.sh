@@ -51,6 +51,7 @@
 #   kwik_path_state NS PATH_ID          prints the path's "state"
 #   kwik_wait_listen NS PORT TIMEOUT_S  until a TCP listener on PORT in NS
 #   kwik_require_module / kwik_require_cmd CMD...  skip the test if absent
+#   kwik_rmmod [TIMEOUT_S]              rmmod kwik, retried while in use
 
 # ---- TAP ------------------------------------------------------------------
 
@@ -270,6 +271,13 @@ kwik_topo_setup() {
 		ip -n "kws$i" addr add "10.0.$i.2/24" dev "kws$i-0"
 		ip -n kwc link set "kwc-$i" up
 		ip -n "kws$i" link set "kws$i-0" up
+	done
+	# Check every link before shaping it: netem may drop everything.
+	for i in $(seq 1 "$n"); do
+		kwik_poll 10 ip netns exec kwc ping -c1 -W1 -q "10.0.$i.2" ||
+			{ ktap_diag "link $i: 10.0.$i.2 unreachable"; return 1; }
+	done
+	for i in $(seq 1 "$n"); do
 		netem=${1:-}
 		[ $# -eq 0 ] || shift
 		var=KWIK_NETEM_$i
@@ -277,12 +285,6 @@ kwik_topo_setup() {
 		if [ -n "$netem" ]; then
 			kwik_link_netem "$i" "$netem" || return 1
 		fi
-	done
-	# veth links are up at once, but wait for the addresses (DAD is
-	# not involved for IPv4; this only guards against slow setups).
-	for i in $(seq 1 "$n"); do
-		kwik_poll 10 ip netns exec kwc ping -c1 -W1 -q "10.0.$i.2" ||
-			{ ktap_diag "link $i: 10.0.$i.2 unreachable"; return 1; }
 	done
 }
 
@@ -301,6 +303,14 @@ kwik_ns_kill() {
 	return 0
 }
 _kwik_ns_empty() { [ -z "$(ip netns pids "$1" 2>/dev/null)" ]; }
+
+# kwik_rmmod [TIMEOUT_S]: unload kwik.ko, retrying while it is still in
+# use (namespace teardown is asynchronous); default 30 s.
+kwik_rmmod() {
+	[ -d /sys/module/kwik ] || return 0
+	kwik_poll "${1:-30}" rmmod kwik && return 0
+	rmmod kwik	# once more, for its error message
+}
 
 # kwik_topo_cleanup: kill the namespaces' processes and delete them
 # (kwc and every kws*).  Safe to call more than once, e.g. from a trap.
