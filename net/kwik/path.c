@@ -327,6 +327,14 @@ static struct sk_buff *kwik_path_ctl_frame(const struct kwik_frame *f)
 	return skb;
 }
 
+void kwik_path_send_ctl(struct kwik_path *path, const struct kwik_frame *f)
+{
+	struct sk_buff *skb = kwik_path_ctl_frame(f);
+
+	if (skb)
+		kwik_path_queue_ctl(path, skb);
+}
+
 void kwik_path_send_reset(struct kwik_path *path, u64 session, u32 reason)
 {
 	struct kwik_frame f = {
@@ -334,10 +342,8 @@ void kwik_path_send_reset(struct kwik_path *path, u64 session, u32 reason)
 		.session = session,
 		.reset.reason = reason,
 	};
-	struct sk_buff *skb = kwik_path_ctl_frame(&f);
 
-	if (skb)
-		kwik_path_queue_ctl(path, skb);
+	kwik_path_send_ctl(path, &f);
 }
 
 /*

@@ -95,6 +95,9 @@ void kwik_path_kick(struct kwik_path *path, struct kwik_subflow *sf);
 void kwik_path_send_reset(struct kwik_path *path, u64 session, u32 reason);
 /* Count a frame dropped as invalid (bad sequence, unknown session...). */
 void kwik_path_count_drop(struct kwik_path *path);
+/* Queue a session-less copy of control frame @f (best effort). */
+struct kwik_frame;
+void kwik_path_send_ctl(struct kwik_path *path, const struct kwik_frame *f);
 /* Queue a pre-encoded control frame (consumes @skb). */
 void kwik_path_queue_ctl(struct kwik_path *path, struct sk_buff *skb);
 

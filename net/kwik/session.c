@@ -296,6 +296,31 @@ void kwik_session_disarm(struct kwik_sock *ks)
 /* ---- Ending ---- */
 
 /*
+ * The session ends with an ACK still owed (typically for the peer's FIN):
+ * hand it to a path as a control frame, since the session will be gone
+ * before the path's transmit loop would ask it for frames.
+ */
+static void kwik_session_flush_ack(struct kwik_sock *ks)
+{
+	struct kwik_frame f = {
+		.type = KWIK_FT_ACK,
+		.session = ks->id,
+	};
+	u32 i;
+
+	if (!ks->ack_pending)
+		return;
+	f.ack.data_ack = ks->rcv_nxt;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		if (ks->sf[i].path && ks->sf[i].up) {
+			kwik_path_send_ctl(ks->sf[i].path, &f);
+			break;
+		}
+	}
+	ks->ack_pending = false;
+}
+
+/*
  * The session is over: unhash it, let go of its paths and unsent data,
  * and wake everybody.  @err is the errno the application sees (0: clean).
  */
@@ -309,6 +334,8 @@ void kwik_session_done(struct kwik_sock *ks, int err)
 	if (err) {
 		WRITE_ONCE(sk->sk_err, err);
 		ks->close_err = err;
+	} else {
+		kwik_session_flush_ack(ks);
 	}
 	kwik_session_detach_all(ks);
 	kwik_session_unhash(ks);
