@@ -28,9 +28,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# field FILE KEY: KEY=value from the last summary line of kwik_xfer.
+# field FILE KEY: KEY=value from the last summary line of kwik_xfer
+# (pure bash: forks are slow under TCG).
 field() {
-	sed -n "s/.* sessions=.* $2=\([^ ]*\).*/\1/p" "$1" | tail -n 1
+	local l line='' kv
+	while IFS= read -r l; do
+		[[ $l == *" sessions="* ]] && line=$l
+	done <"$1"
+	for kv in $line; do
+		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
+	done
 }
 
 SRV_PID=
