@@ -478,8 +478,10 @@ static int kwik_nl_path_add(struct sk_buff *skb, struct genl_info *info)
 
 	/* Large (peer name): keep it off the stack. */
 	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
-	if (!cfg)
+	if (!cfg) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory");
 		return -ENOMEM;
+	}
 
 	err = kwik_nl_path_parse(info, tb, cfg);
 	if (err)
