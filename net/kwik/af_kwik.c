@@ -547,18 +547,18 @@ static __poll_t kwik_poll(struct file *file, struct socket *sock,
 	if (state == TCP_LISTEN)
 		return list_empty_careful(&ks->accept_q) ? 0 :
 			EPOLLIN | EPOLLRDNORM;
-	if (READ_ONCE(sk->sk_err))
-		mask |= EPOLLERR;
+	/* The same mask tcp_poll() would give in the same state. */
 	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (state == TCP_SYN_SENT)
-		return mask;
-	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	if (state == TCP_ESTABLISHED && !(shutdown & SEND_SHUTDOWN)) {
-		if (sk_stream_is_writeable(sk)) {
+	if (state != TCP_SYN_SENT) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (shutdown & SEND_SHUTDOWN) {
+			/* Writers wake up to get their EPIPE. */
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else if (sk_stream_is_writeable(sk)) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
@@ -568,10 +568,9 @@ static __poll_t kwik_poll(struct file *file, struct socket *sock,
 			if (sk_stream_is_writeable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
-	} else if (state == TCP_CLOSE && sock->state == SS_UNCONNECTED) {
-		/* A fresh socket is writable in the sense TCP reports. */
-		mask |= EPOLLOUT | EPOLLWRNORM;
 	}
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
 	return mask;
 }
 
@@ -617,8 +616,7 @@ static int kwik_getname(struct socket *sock, struct sockaddr *addr, int peer)
 	struct sock *sk = sock->sk;
 	struct kwik_sock *ks = kwik_sk(sk);
 
-	if (peer && (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED ||
-		     sock->state != SS_CONNECTED))
+	if (peer && READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
 		return -ENOTCONN;
 	memset(sa, 0, sizeof(*sa));
 	sa->kw_family = kwik_family;
@@ -699,8 +697,9 @@ static int kwik_getsockopt(struct socket *sock, int level, int optname,
 	struct kwik_info info;
 	int len, val;
 
+	/* As TCP: unknown levels are EOPNOTSUPP here, ENOPROTOOPT on set. */
 	if (level != SOL_KWIK)
-		return -ENOPROTOOPT;
+		return -EOPNOTSUPP;
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)

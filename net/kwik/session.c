@@ -344,7 +344,8 @@ void kwik_session_done(struct kwik_sock *ks, int err)
 	sk->sk_wmem_queued = 0;
 	ks->snd_head = NULL;
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (sk->sk_socket && was_open)
+	/* A failed connect stays SS_CONNECTING: connect() reports it. */
+	if (sk->sk_socket && sk->sk_state == TCP_ESTABLISHED)
 		sk->sk_socket->state = SS_DISCONNECTING;
 	kwik_set_state(sk, TCP_CLOSE);
 	if (was_open)
@@ -724,9 +725,8 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		}
 		kwik_session_disarm(ks);
 		ks->snd_edge = f->open.window;
+		/* connect() moves the socket to SS_CONNECTED, as TCP does. */
 		kwik_set_state(sk, TCP_ESTABLISHED);
-		if (sk->sk_socket)
-			sk->sk_socket->state = SS_CONNECTED;
 		kwik_session_event(ks, KWIK_EVENT_SESSION_OPEN);
 		sk->sk_state_change(sk);
 		kwik_session_kick(ks);
