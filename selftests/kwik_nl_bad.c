@@ -57,7 +57,7 @@
 #define SVC_NONE	4242999
 #define PATH_NONE	4242998
 
-#define NTESTS		53
+#define NTESTS		55
 
 /* Services of the multi-part dump test. */
 #define MANY_BASE	4243000
@@ -430,6 +430,15 @@ static void test_flags(void)
 {
 	struct nl_msg *m;
 	struct nlattr *n;
+
+	/* Every command is new: the core checks the whole header for us. */
+	m = service_msg(KWIK_CMD_SERVICE_GET, SVC);
+	genlmsg_hdr(nlmsg_hdr(m))->reserved = 1;
+	expect("non-zero genlmsghdr.reserved: EINVAL", m, EINVAL);
+
+	m = service_msg(KWIK_CMD_SERVICE_ADD, SVC);
+	nlmsg_hdr(m)->nlmsg_flags |= NLM_F_CREATE;
+	expect("NLM_F_CREATE on a do request: EINVAL", m, EINVAL);
 
 	m = path_begin(SVC, &n);
 	nla_put_u32(m, KWIK_PATH_A_FLAGS, KWIK_PATH_F_ALL + 1);
