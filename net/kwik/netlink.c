@@ -372,8 +372,8 @@ cancel:
 }
 
 /*
- * Build a unicast reply to @info holding one object.  @put fills the
- * object; the caller holds whatever lock keeps the object alive.
+ * Start a unicast reply to @info.  Allocated before kn->lock is taken, so
+ * that an ADD never fails for want of memory after the object exists.
  */
 static struct sk_buff *kwik_nl_reply_new(struct genl_info *info, u8 cmd,
 					 void **hdr)
