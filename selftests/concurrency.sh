@@ -102,11 +102,11 @@ sessions_gone() {
 	return 1
 }
 
-ktap_plan 8
 
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
+ktap_plan 8
 
 setup_path() {
 	ip netns exec kws1 "$KWIKCTL" listener add local "10.0.1.2:$PORT" insecure &&

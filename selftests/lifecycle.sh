@@ -89,11 +89,12 @@ show() {	# show NAME...: outputs as diagnostics
 	done
 }
 
-ktap_plan 19
 
-kwik_topo_setup 2 "" "loss 100%" || ktap_skip_all "topology setup failed"
+kwik_topo_setup 2 || ktap_skip_all "topology setup failed"
+kwik_link_netem 2 "loss 100%" || ktap_skip_all "netem unavailable"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
+ktap_plan 19
 bg monitor kwc "$KWIKCTL" monitor
 
 setup_path() {

@@ -96,11 +96,11 @@ xfer() {
 	fi
 }
 
-ktap_plan 15
 
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
+ktap_plan 15
 ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
 
 setup_path() {
