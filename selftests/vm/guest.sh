@@ -33,6 +33,9 @@ halt_vm() {
 trap halt_vm EXIT
 
 say() { printf '%s\n' "$*" >>"$OUT/tap"; }
+# Boot/setup timing, for Documentation/testing.rst and slow-machine hunts.
+stamp() { printf '%s %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*" >>"$OUT/times"; }
+stamp "guest.sh started"
 con() { printf 'kwik-vm: %s\n' "$*" >/dev/console; }
 
 # --- base system -----------------------------------------------------------
@@ -55,16 +58,20 @@ mkdir -p /run/kwik-ovl/upper /run/kwik-ovl/work
 mount -t overlay -o lowerdir=/usr/lib,upperdir=/run/kwik-ovl/upper,workdir=/run/kwik-ovl/work \
 	overlay /usr/lib || con "overlay on /usr/lib failed: modprobe will not work"
 ML=/usr/lib/modules/$KVER
-mkdir -p "$ML/kernel"
-mount --bind "$KMODULES/kernel" "$ML/kernel"
-cp "${KWIK_MODROOT:-$KMODULES}"/modules.* "$ML/"
+mkdir -p "$ML"
+ln -s "$KMODULES/kernel" "$ML/kernel"
+for f in "${KWIK_MODROOT:-$KMODULES}"/modules.*; do
+	ln -s "$f" "$ML/"
+done
 if [ -n "${KWIK_MODROOT:-}" ] && [ -d "$KWIK_MODROOT/updates" ]; then
-	cp -a "$KWIK_MODROOT/updates" "$ML/"
+	ln -s "$KWIK_MODROOT/updates" "$ML/updates"
 fi
+stamp "modules tree ready"
 
 # Sockets and tests need a few knobs that are off by default.
 sysctl -qw kernel.printk_ratelimit=0 net.ipv4.ping_group_range="0 2147483647" 2>/dev/null
 
+stamp "setup done"
 echo "kwik-selftests: start" >/dev/kmsg
 taint0=$(cat /proc/sys/kernel/tainted)
 
