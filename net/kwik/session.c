@@ -465,17 +465,27 @@ static void kwik_ofo_insert(struct kwik_sock *ks, struct sk_buff *skb)
 	ks->ofo_bytes += skb->len;
 }
 
-/* Append in-order data, trimming what we already have. */
+/*
+ * Append in-order data, trimming what we already have.  Small payloads
+ * are copied into the tail's spare room, so a stream of tiny frames costs
+ * bytes, not an skb each, against the receive buffer.
+ */
 static void kwik_rcv_queue(struct kwik_sock *ks, struct sk_buff *skb)
 {
+	struct sk_buff *tail = skb_peek_tail(&ks->sk.sk_receive_queue);
 	u64 dsn = KWIK_SKB_CB(skb)->dsn;
 
 	if (dsn < ks->rcv_nxt)
 		skb_pull(skb, ks->rcv_nxt - dsn);
-	KWIK_SKB_CB(skb)->dsn = ks->rcv_nxt;
-	KWIK_SKB_CB(skb)->offset = 0;
 	ks->rcv_nxt += skb->len;
 	ks->bytes_received += skb->len;
+	if (tail && skb_tailroom(tail) >= skb->len) {
+		skb_put_data(tail, skb->data, skb->len);
+		kfree_skb(skb);
+		return;
+	}
+	KWIK_SKB_CB(skb)->dsn = ks->rcv_nxt - skb->len;
+	KWIK_SKB_CB(skb)->offset = 0;
 	__skb_queue_tail(&ks->sk.sk_receive_queue, skb);
 }
 
