@@ -97,7 +97,8 @@ lint-w1 lint-sparse:
 	@set -e; for k in 6.12 6.1; do \
 		. $(KWIK_CACHE)/kernels/$$k.env; \
 		d=$(CURDIR)/build/lint/$@-$$k; mkdir -p $$d; \
-		cp -a Kbuild net include $$d/; \
+		mkdir -p $$d/net/kwik; cp -a Kbuild include $$d/; \
+		cp -a net/kwik/*.[ch] $$d/net/kwik/; \
 		echo "  $@ against $$KVER"; \
 		$(MAKE) -s -C $$KDIR M=$$d $(LINT_FLAGS) modules >$$d/build.log 2>&1 || \
 			{ sed "s|$$d/||g" $$d/build.log; echo "$@: build failed against $$KVER"; exit 1; }; \
