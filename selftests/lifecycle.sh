@@ -96,6 +96,7 @@ ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
 ktap_plan 19
 bg monitor kwc "$KWIKCTL" monitor
+disown "${PID[monitor]}"	# killed from a subshell later: no job notice
 
 setup_path() {
 	ip netns exec kws1 "$KWIKCTL" listener add local "10.0.1.2:$PORT" insecure &&
