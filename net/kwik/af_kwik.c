@@ -683,9 +683,8 @@ static int kwik_setsockopt(struct socket *sock, int level, int optname,
 		ks->connect_timeout_ms = val;
 		release_sock(&ks->sk);
 		return 0;
-	case KWIK_INFO:
-		return -EINVAL;		/* read-only */
 	default:
+		/* Including KWIK_INFO: read-only, as TCP_INFO. */
 		return -ENOPROTOOPT;
 	}
 }

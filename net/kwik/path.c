@@ -32,6 +32,13 @@
 #define KWIK_CONNECT_TIMEOUT	(5 * HZ)	/* lower connect + hello */
 #define KWIK_BACKOFF_MIN	(HZ / 5)
 #define KWIK_BACKOFF_MAX	(10 * HZ)
+/*
+ * Liveness: a path that has heard nothing for KWIK_PATH_IDLE sends a PING;
+ * one silent for KWIK_PATH_DEAD is failed, so a dead link (which TCP
+ * would retry for many minutes) moves its sessions on in bounded time.
+ */
+#define KWIK_PATH_IDLE		HZ
+#define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
 
@@ -59,6 +66,7 @@ struct kwik_path {
 	/* Owned by the work item (and by kill after cancelling it). */
 	struct socket *sock;
 	unsigned long deadline;		/* connect/hello must finish by */
+	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
 	bool tx_busy;
@@ -469,7 +477,8 @@ static void kwik_path_connect(struct kwik_path *path)
 
 static void kwik_path_up(struct kwik_path *path)
 {
-	cancel_delayed_work(&path->timer);
+	path->last_rx = jiffies;
+	mod_delayed_work(kwik_wq, &path->timer, KWIK_PATH_IDLE);
 	path->backoff = 0;
 	if (path->ops->rtt)
 		path->ops->rtt(path->sock, &path->srtt_us, &path->rttvar_us);
@@ -516,6 +525,7 @@ static void kwik_path_rx_hello(struct kwik_path *path,
 static void kwik_path_dispatch(struct kwik_path *path, struct kwik_frame *f,
 			       struct sk_buff *skb)
 {
+	path->last_rx = jiffies;
 	spin_lock_bh(&path->lock);
 	path->rx_frames++;
 	if (skb)
@@ -737,6 +747,22 @@ static bool kwik_path_tx(struct kwik_path *path)
 
 /* ---- The work item ---- */
 
+static void kwik_path_keepalive(struct kwik_path *path)
+{
+	struct kwik_frame ping = {
+		.type = KWIK_FT_PING,
+		.ping.stamp = jiffies_to_usecs(jiffies),
+	};
+
+	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_DEAD)) {
+		kwik_path_fail(path, ETIMEDOUT);
+		return;
+	}
+	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_IDLE))
+		kwik_path_send_ctl(path, &ping);
+	mod_delayed_work(kwik_wq, &path->timer, KWIK_PATH_IDLE);
+}
+
 static void kwik_path_timeout(struct kwik_path *path)
 {
 	switch (path->state) {
@@ -746,6 +772,9 @@ static void kwik_path_timeout(struct kwik_path *path)
 			kwik_path_connect(path);	/* first attempt */
 		else if (path->sock && time_after_eq(jiffies, path->deadline))
 			kwik_path_fail(path, ETIMEDOUT);
+		break;
+	case KWIK_PATH_S_UP:
+		kwik_path_keepalive(path);
 		break;
 	case KWIK_PATH_S_DOWN:
 		if (path->role == KWIK_ROLE_CLIENT && !path->sock)
