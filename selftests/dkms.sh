@@ -6,7 +6,8 @@
 # "make check" runs dkms add/build/install for the test kernel on the host
 # into scratch trees (selftests/vm/dkms-prep.sh) and the VM runner places
 # the result under /lib/modules/$(uname -r)/updates/dkms with depmod's
-# index.  Here: modprobe must pick that module, load it, and rmmod it.
+# index.  Here: modprobe must pick that module, load it, and rmmod it;
+# socket(AF_KWIK) and kwikctl must load it on demand.
 # The runner's own kwik.ko is put back afterwards for the later tests.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,7 @@ kver=$(uname -r)
 dko=$(find "/lib/modules/$kver/updates/dkms" -name 'kwik.ko*' 2>/dev/null | head -n 1)
 [ -n "$dko" ] || ktap_skip_all "no DKMS-installed kwik.ko for $kver (run via make check)"
 
-ktap_plan 6
+ktap_plan 8
 was_loaded=
 [ -d /sys/module/kwik ] && was_loaded=1
 restore() {
@@ -47,5 +48,28 @@ loaded_from_dkms() {
 }
 ktap_check "modprobe loaded the DKMS module" same_module
 ktap_check "modprobe -v inserts $dko" loaded_from_dkms
+fam=$(kwik_family 2>/dev/null || echo 0)
+
+# Autoload: socket(AF_KWIK) through MODULE_ALIAS_NETPROTO (net-pf-N), and
+# kwikctl through the generic netlink family alias.
+socket_autoloads() {
+	kwik_rmmod || return 1
+	python3 -c 'import socket, sys
+socket.socket(int(sys.argv[1]), socket.SOCK_STREAM).close()' "$fam" || return 1
+	[ -d /sys/module/kwik ]
+}
+kwikctl_autoloads() {
+	kwik_rmmod || return 1
+	ip netns add kwik-dkms && ip netns exec kwik-dkms "$KWIKCTL" path show
+	local rc=$?
+	ip netns del kwik-dkms 2>/dev/null
+	[ $rc -eq 0 ] && [ -d /sys/module/kwik ]
+}
+ktap_check "socket(AF_KWIK = $fam) autoloads kwik" socket_autoloads
+if [ -x "$KWIKCTL" ]; then
+	ktap_check "kwikctl autoloads kwik (genl family alias)" kwikctl_autoloads
+else
+	ktap_skip "kwikctl autoloads kwik (genl family alias)" "kwikctl not built"
+fi
 ktap_check "rmmod kwik" kwik_rmmod
 ktap_finish

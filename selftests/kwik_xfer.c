@@ -620,7 +620,9 @@ static void describe_peer(struct sess *s)
 
 		if (!getnameinfo((struct sockaddr *)&ss, len, h, sizeof(h), p,
 				 sizeof(p), NI_NUMERICHOST | NI_NUMERICSERV))
-			snprintf(s->peer, sizeof(s->peer), "%s:%s", h, p);
+			snprintf(s->peer, sizeof(s->peer),
+				 ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+				 h, p);
 	}
 }
 
