@@ -129,7 +129,7 @@ timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	-nodefaults -no-reboot -display none -monitor none \
 	-serial "file:$out/console.log" \
 	-kernel "$KIMAGE" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=4 printk.devkmsg=on mitigations=off ${KWIK_VM_APPEND:-}" \
+	-append "console=ttyS0 panic=-1 loglevel=4 printk.devkmsg=on mitigations=off oops=panic ${KWIK_VM_APPEND:-}" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 	-device virtio-rng-pci \
