@@ -58,7 +58,13 @@ mkdir -p /run/kwik-ovl/upper /run/kwik-ovl/work
 mount -t overlay -o lowerdir=/usr/lib,upperdir=/run/kwik-ovl/upper,workdir=/run/kwik-ovl/work \
 	overlay /usr/lib || con "overlay on /usr/lib failed: modprobe will not work"
 ML=/usr/lib/modules/$KVER
-mkdir -p "$ML"
+# A host running this very kernel has its own tree there (maybe with its
+# own kwik.ko): hide it.
+if [ -e "$ML" ]; then
+	mount -t tmpfs -o mode=755 tmpfs "$ML"
+else
+	mkdir -p "$ML"
+fi
 ln -s "$KMODULES/kernel" "$ML/kernel"
 for f in "${KWIK_MODROOT:-$KMODULES}"/modules.*; do
 	ln -s "$f" "$ML/"
