@@ -1985,6 +1985,42 @@ out:
 	return rc;
 }
 
+/* SO_RCVLOWAT 8: the peer sends 4 bytes, then 4 more 300 ms later. */
+static int c_rcvlowat(struct fam *F)
+{
+	int fd = peer_conn(F, 'D', 0), lowat = 8, q = 0, i, r;
+	struct pollfd p;
+	char buf[16];
+
+	if (fd < 0)
+		return FAILED;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat))) {
+		note("SO_RCVLOWAT: %s", strerror(errno));
+		close(fd);
+		return FAILED;
+	}
+	for (i = 0; i < 100 && q < 4; i++) {	/* until "abcd" is queued */
+		ioctl(fd, FIONREAD, &q);
+		if (q < 4)
+			sleep_ms(10);
+	}
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	r = poll(&p, 1, 0);
+	ioctl(fd, FIONREAD, &q);
+	if (r && q < lowat) {	/* "efgh" not there yet: not readable */
+		note("POLLIN with %d bytes queued, SO_RCVLOWAT %d", q, lowat);
+		close(fd);
+		return FAILED;
+	}
+	r = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (r != 8) {
+		note("recv with SO_RCVLOWAT 8 returned %d", r);
+		return FAILED;
+	}
+	return 0;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 enum kind {
@@ -2068,6 +2104,7 @@ static const struct tcase cases[] = {
 	{ "FIONREAD counts queued bytes", c_fionread, K_SAME, 0 },
 	{ "FIONREAD on a listening socket", c_fionread_listen, K_SAME, EINVAL },
 	{ "SO_SNDBUF/SO_RCVBUF are doubled like TCP", c_bufsizes, K_SAME, 0 },
+	{ "SO_RCVLOWAT: poll and recv wait for the low-water mark", c_rcvlowat, K_SAME, 0 },
 	{ "SO_RCVTIMEO: recv times out", c_rcvtimeo, K_SAME, EAGAIN },
 	{ "SO_SNDTIMEO: send times out when the peer does not read", c_sndtimeo, K_SAME, EAGAIN },
 	{ "SO_ERROR on a healthy connection", c_so_error, K_SAME, 0 },
