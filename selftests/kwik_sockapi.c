@@ -17,6 +17,8 @@
  *   kwik_sockapi tcp
  *	Only the TCP reference run (the expectations measured on plain TCP).
  *
+ *   -k LIST (client and tcp) runs only the listed case numbers, e.g. 3,10-12.
+ *
  * The API must behave like a TCP stream socket, so every misuse case runs
  * first against TCP (over loopback, with a forked peer speaking the same
  * command protocol) to measure what this kernel's TCP does, and AF_KWIK
