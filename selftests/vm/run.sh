@@ -13,7 +13,7 @@
 #                     default: every TEST_PROGS entry of selftests/Makefile
 #
 # Environment: KWIK_TEST_TIMEOUT (s per test, 300), KWIK_VM_TIMEOUT (s for
-# the whole VM, 1200), KWIK_KVM=1 (use KVM; TCG otherwise), KWIK_VM_MEM (1G),
+# the whole VM, 300 + 150 per test), KWIK_KVM=1 (use KVM; TCG otherwise), KWIK_VM_MEM (1G),
 # KWIK_VM_SMP (2), KWIK_VM_APPEND (extra kernel command line).
 #
 # The guest streams TAP 13 into a writable 9p share; this script shows it
@@ -119,7 +119,9 @@ if [ "${KWIK_KVM:-0}" = 1 ]; then
 else
 	accel=(-accel tcg -cpu max)
 fi
-vm_timeout=${KWIK_VM_TIMEOUT:-1200}
+# Whole-VM guard, above the sum of normal test times even on a loaded
+# machine; a hang inside one test is cut by its own timeout first.
+vm_timeout=${KWIK_VM_TIMEOUT:-$((300 + 150 * ${#tests[@]}))}
 
 echo "# kwik VM: kernel $KVER ($kernel), ${accel[1]}, ${KWIK_VM_MEM:-1G}, run dir $out"
 [ "$mode" = demo ] || echo "# tests: ${tests[*]}"
