@@ -121,7 +121,7 @@ help:
 	@echo "       T=\"a b\"       only tests named a, b (or a.sh; globs ok)"
 	@echo "       KERNEL=6.1    test on Debian's 6.1 kernel instead of 6.12"
 	@echo "       NOMOD=1       run without kwik.ko (harness work)"
-	@echo "       env: KWIK_TEST_TIMEOUT=300 KWIK_VM_TIMEOUT=1200 KWIK_KVM=1"
+	@echo "       env: KWIK_TEST_TIMEOUT=300 KWIK_VM_TIMEOUT=300+150/test KWIK_KVM=1"
 	@echo "  make demo          boot the VM, move data over AF_KWIK both ways, show state"
 	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2"
 	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"
