@@ -80,6 +80,23 @@ demo-run:
 	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
 	selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --demo
 
+# ---- bench: Kwik vs MPTCP vs single-path TCP, netem-shaped links, in a VM --
+# CASES="[NAME=]RATE:RTT[:LOSS[:REORDER]],...[@FAIL_S] ..." (see
+# Documentation/performance.rst); BYTES per run (default 16M).
+CASES ?=
+BYTES ?=
+
+.PHONY: bench bench-run
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run:
+	@test -n "$(CK_KDIR)" || { echo "no kernel $(KERNEL) in $(KWIK_CACHE)/kernels (make deps)"; exit 1; }
+	@$(LOCK) $(MAKE) --no-print-directory check-build NOMOD=1
+	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
+	KWIK_BENCH_CASES="$(CASES)" KWIK_BENCH_BYTES="$(BYTES)" \
+		selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --bench
+
 # ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse; any warning fails ------
 LINT_SRC = $(sort $(wildcard net/kwik/*.[ch])) include/uapi/linux/kwik.h
 
@@ -123,6 +140,12 @@ help:
 	@echo "       NOMOD=1       run without kwik.ko (harness work)"
 	@echo "       env: KWIK_TEST_TIMEOUT=300 KWIK_VM_TIMEOUT=300+150/test KWIK_KVM=1"
 	@echo "  make demo          boot the VM, move data over AF_KWIK both ways, show state"
+	@echo "  make bench         Kwik vs MPTCP vs best single TCP path on netem links, in the"
+	@echo "                     VM: goodput, delivery gap, receiver buffer; CSV in build/bench/"
+	@echo "       CASES=\"balanced=10mbit:20ms,10mbit:20ms failover=10mbit:20ms,10mbit:20ms@3\""
+	@echo "                     [NAME=]RATE:RTT[:LOSS[:REORDER]] per path, @S blackholes"
+	@echo "                     link 1 at S seconds; BYTES=16M per run"
+	@echo "                     (Documentation/performance.rst)"
 	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2"
 	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"
 	@echo "  make clean         remove build products"

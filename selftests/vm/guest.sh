@@ -10,7 +10,7 @@
 #   KWIK_KO        kwik.ko to insmod before the tests ("" = none)
 #   KWIK_TESTS     test scripts (names in selftests/) to run, in order
 #   KWIK_TEST_TIMEOUT  seconds per test
-#   KWIK_MODE      "check" (TAP run) or "demo" (run selftests/vm/demo.sh)
+#   KWIK_MODE      "check" (TAP run), "demo" or "bench" (run selftests/vm/MODE.sh)
 #   KWIK_MODROOT   optional prepared modules.* (depmod output incl. DKMS)
 # and writes into /run/kwik (a writable 9p share, the host's run dir):
 #   tap      TAP 13 output, streamed as tests run
@@ -93,13 +93,14 @@ export KWIKCTL="$KWIK_SRC/tools/kwikctl/kwikctl"
 export KWIK_BIN="$KWIK_SRC/selftests"
 
 # --- demo ------------------------------------------------------------------
-if [ "$KWIK_MODE" = demo ]; then
+# (and the benchmark: selftests/vm/bench.sh, the same way)
+if [ "$KWIK_MODE" = demo ] || [ "$KWIK_MODE" = bench ]; then
 	if [ -n "$KWIK_KO" ] && [ -z "$ko_loaded" ]; then
-		say "demo: insmod $KWIK_KO failed: $(cat "$OUT/insmod.log")"
+		say "$KWIK_MODE: insmod $KWIK_KO failed: $(cat "$OUT/insmod.log")"
 		exit
 	fi
 	cd "$KWIK_SRC" &&
-		timeout -k 10 "$KWIK_TEST_TIMEOUT" bash selftests/vm/demo.sh >>"$OUT/tap" 2>&1
+		timeout -k 10 "$KWIK_TEST_TIMEOUT" bash "selftests/vm/$KWIK_MODE.sh" >>"$OUT/tap" 2>&1
 	echo "$?" >"$OUT/demo.rc"
 	[ -z "$ko_loaded" ] || rmmod kwik >>"$OUT/tap" 2>&1
 	dmesg >"$OUT/dmesg"

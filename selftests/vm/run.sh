@@ -9,6 +9,8 @@
 #                     "" = none, the tests run without the module)
 #     --modroot DIR   prepared modules.* tree (depmod output incl. DKMS)
 #     --demo          run selftests/vm/demo.sh instead of the tests
+#     --bench         run selftests/vm/bench.sh (KWIK_BENCH_CASES,
+#                     KWIK_BENCH_BYTES); its CSV is copied to build/bench/
 #     TEST            test names (smoke, smoke.sh, or a glob like 'kwik*');
 #                     default: every TEST_PROGS entry of selftests/Makefile
 #
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--ko) ko=$2; shift 2 ;;
 	--modroot) modroot=$2; shift 2 ;;
 	--demo) mode=demo; shift ;;
+	--bench) mode=bench; shift ;;
 	-h|--help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) pats+=("$1"); shift ;;
@@ -106,10 +109,12 @@ exec 8>&-
 	printf 'KWIK_KO=%q\n' "$ko"
 	printf 'KWIK_MODROOT=%q\n' "$modroot"
 	printf 'KWIK_TESTS=%q\n' "${tests[*]}"
-	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-300}"
+	# The benchmark is one long "test".
+	[ "$mode" = bench ] && tt=1800 || tt=300
+	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-$tt}"
 	printf 'KWIK_MODE=%q\n' "$mode"
 	# Optional extras the tests may use (e.g. a user-built quic.ko).
-	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE; do
+	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES; do
 		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
 	done
 } >"$out/env"
@@ -121,10 +126,11 @@ else
 fi
 # Whole-VM guard, above the sum of normal test times even on a loaded
 # machine; a hang inside one test is cut by its own timeout first.
-vm_timeout=${KWIK_VM_TIMEOUT:-$((300 + 150 * ${#tests[@]}))}
+[ "$mode" = bench ] && vt=2400 || vt=$((300 + 150 * ${#tests[@]}))
+vm_timeout=${KWIK_VM_TIMEOUT:-$vt}
 
 echo "# kwik VM: kernel $KVER ($kernel), ${accel[1]}, ${KWIK_VM_MEM:-1G}, run dir $out"
-[ "$mode" = demo ] || echo "# tests: ${tests[*]}"
+[ "$mode" != check ] || echo "# tests: ${tests[*]}"
 t0=$(date +%s)
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	"${accel[@]}" -smp "${KWIK_VM_SMP:-2}" -m "${KWIK_VM_MEM:-1G}" \
@@ -143,14 +149,24 @@ qrc=0
 wait $qpid || qrc=$?
 secs=$(($(date +%s) - t0))
 
-if [ "$mode" = demo ]; then
+if [ "$mode" = demo ] || [ "$mode" = bench ]; then
 	rc=$(cat "$out/demo.rc" 2>/dev/null || echo missing)
-	echo "# demo finished in ${secs}s, exit $rc"
+	echo "# $mode finished in ${secs}s, exit $rc"
+	csv=
+	if [ "$mode" = bench ] && [ -s "$out/bench.csv" ]; then
+		mkdir -p "$src/build/bench"
+		csv=$src/build/bench/bench-$(date +%Y%m%d-%H%M%S).csv
+		cp "$out/bench.csv" "$csv"
+	fi
+	ok=1
 	if [ "$rc" != 0 ] || [ ! -f "$out/success" ]; then
 		echo "# --- console ---"; tail -n 60 "$out/console.log"
-		exit 1
+		ok=
 	fi
-	exit 0
+	# The benchmark's results file is the last line, whatever happened.
+	[ -z "$csv" ] || echo "$csv"
+	[ -n "$ok" ]
+	exit
 fi
 
 if ! read -r pass fail skip 2>/dev/null <"$out/result"; then

@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh - what "make bench" runs inside the test VM (kwik.ko loaded):
+# for each case, the same transfer over Kwik (every link a path of one
+# session), MPTCP (same kernel, same links: one subflow per link) and
+# plain TCP on the best link alone, measured by kwik_bench at the receiver.
+#
+#	  kwc (client)                                   kws1 (server)
+#	  kwc-1 10.0.1.1 ------- link 1 (netem) -------- 10.0.1.2  kwik listener :7000
+#	  kwc-2 10.0.2.1 ------- link 2 (netem) -------- 10.0.2.2  mptcp/tcp     :9000
+#	  ...                                                      (signal endpoints)
+#
+# Cases (KWIK_BENCH_CASES, or "make bench CASES=..."): space-separated,
+# each [NAME=]PATH,PATH...[@FAIL_S], PATH = RATE:RTT[:LOSS[:REORDER]]:
+#   balanced=10mbit:20ms,10mbit:20ms
+#   failover=10mbit:20ms,10mbit:20ms@3   link 1 blackholed (netem loss
+#                                        100%) FAIL_S seconds into each run
+# RTT is split evenly over both ends of the link (netem delay RTT/2 on
+# each), rate limits each direction, LOSS and REORDER (percentages) are
+# applied on both ends.  KWIK_BENCH_BYTES (16M) is the transfer size.
+#
+# Prints a table and writes bench.csv (into /run/kwik, which run.sh copies
+# to build/bench/, or into $KWIK_BENCH_OUT); see
+# Documentation/performance.rst for the columns.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+[ -r /run/kwik/env ] && . /run/kwik/env
+DEFAULT_CASES="balanced=10mbit:20ms,10mbit:20ms heterogeneous=10mbit:2ms,1mbit:50ms lossy=10mbit:20ms:1%,10mbit:20ms:1% failover=10mbit:20ms,10mbit:20ms@3"
+CASES=${KWIK_BENCH_CASES:-$DEFAULT_CASES}
+BYTES=${KWIK_BENCH_BYTES:-16M}
+BENCH=$KWIK_BIN/kwik_bench
+SVC=7
+KPORT=7000
+MPORT=9000
+if [ -n "${KWIK_BENCH_OUT:-}" ]; then
+	OUTDIR=$KWIK_BENCH_OUT
+elif [ -d /run/kwik ] && [ -w /run/kwik ]; then
+	OUTDIR=/run/kwik
+else
+	OUTDIR=$KWIK_SRC/build/bench
+fi
+mkdir -p "$OUTDIR"
+CSV=$OUTDIR/bench.csv
+TMP=$(mktemp -d /tmp/kwik-bench.XXXXXX)
+trap 'kwik_topo_cleanup; rm -rf "$TMP"' EXIT
+
+for f in "$KWIKCTL" "$BENCH"; do
+	[ -x "$f" ] || { echo "bench: $f not built"; exit 1; }
+done
+[ -d /sys/module/kwik ] || { echo "bench: kwik.ko not loaded"; exit 1; }
+
+kc() { ip netns exec "$1" "$KWIKCTL" "${@:2}"; }
+field() {	# field FILE KEY
+	local l line='' kv
+	while IFS= read -r l; do
+		[[ $l == *" $2="* ]] && line=$l
+	done <"$1" 2>/dev/null
+	for kv in $line; do
+		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
+	done
+}
+mbit() {	# mbit RATE: netem rate in Mbit/s (awk float)
+	awk -v r="$1" 'BEGIN {
+		n = r + 0; u = tolower(substr(r, length(n "") + 1))
+		if (u ~ /^gbit/) n *= 1000; else if (u ~ /^kbit/) n /= 1000
+		else if (u ~ /^bit/) n /= 1e6
+		printf "%.3f", n }'
+}
+ms() { echo "${1%ms}"; }
+
+# netem_of PATH [EXTRA]: the netem arguments of one path spec.
+netem_of() {
+	local rate rtt loss reorder half a
+	IFS=: read -r rate rtt loss reorder <<<"$1"
+	half=$(awk -v r="$(ms "$rtt")" 'BEGIN { printf "%gms", r / 2 }')
+	a="rate $rate delay $half"
+	[ -z "$loss" ] || a+=" loss $loss"
+	[ -z "$reorder" ] || a+=" reorder $reorder 50%"
+	echo "$a${2:+ $2}"
+}
+
+# ---- one system over the current topology ---------------------------------
+
+# run_one SYSTEM FAIL_S: kwik_bench server + client, the failover action
+# at FAIL_S if set.  The server's summary ends in $TMP/srv.out.
+run_one() {
+	local sys=$1 fail=$2 sargs cargs spid cpid t0 crc=0 src=0 to
+	to=$((BYTES_N * 8 / 1000000 * 6 / SUMRATE_INT + 120))
+	case $sys in
+	kwik) sargs=(-f kwik -s "$SVC") cargs=(-f kwik -s "$SVC") ;;
+	mptcp) sargs=(-f mptcp -a "0.0.0.0:$MPORT") cargs=(-f mptcp -a "10.0.1.2:$MPORT") ;;
+	tcp) sargs=(-f tcp -a "0.0.0.0:$MPORT") cargs=(-f tcp -a "10.0.$BEST.2:$MPORT") ;;
+	esac
+	rm -f "$TMP/ready" "$TMP/srv.out" "$TMP/cli.out"
+	ip netns exec kws1 "$BENCH" server "${sargs[@]}" -t "$to" \
+		--ready "$TMP/ready" >"$TMP/srv.out" 2>&1 &
+	spid=$!
+	kwik_poll 10 test -e "$TMP/ready" || return 1
+	ip netns exec kwc "$BENCH" client "${cargs[@]}" -b "$BYTES" -t "$to" \
+		>"$TMP/cli.out" 2>&1 &
+	cpid=$!
+	t0=$(date +%s%N)
+	if [ -n "$fail" ] && [ "$sys" != tcp ]; then
+		# The failover instant is part of the case's definition.
+		while kill -0 "$cpid" 2>/dev/null &&
+			[ $(($(date +%s%N) - t0)) -lt $((fail * 1000000000)) ]; do
+			sleep 0.05
+		done
+		kwik_link_netem 1 "$(netem_of "${PATHS[0]}" "loss 100%")"
+	fi
+	wait "$cpid" || crc=$?
+	wait "$spid" || src=$?
+	[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$(field "$TMP/srv.out" verify)" = ok ]
+}
+
+# setup_case: topology, Kwik paths, MPTCP endpoints.
+setup_case() {
+	local n=${#PATHS[@]} i args=()
+	for i in $(seq 0 $((n - 1))); do
+		args+=("$(netem_of "${PATHS[$i]}")")
+	done
+	kwik_topo_multilink "$n" "${args[@]}" || return 1
+	kc kwc service add "$SVC" >/dev/null || return 1
+	for i in $(seq 1 "$n"); do
+		kc kws1 listener add local "10.0.$i.2:$KPORT" insecure >/dev/null &&
+		kc kwc path add service "$SVC" id "$i" remote "10.0.$i.2:$KPORT" \
+			insecure >/dev/null || return 1
+	done
+	for i in $(seq 1 "$n"); do
+		kwik_wait_path_up kwc "$i" 30 >/dev/null || return 1
+	done
+	# MPTCP: the server announces its other addresses; one subflow each.
+	ip netns exec kwc sysctl -qw net.mptcp.enabled=1
+	ip netns exec kws1 sysctl -qw net.mptcp.enabled=1
+	ip -n kwc mptcp limits set subflows $((n - 1)) add_addr_accepted $((n - 1))
+	ip -n kws1 mptcp limits set subflows $((n - 1)) add_addr_accepted $((n - 1))
+	for i in $(seq 2 "$n"); do
+		ip -n kws1 mptcp endpoint add "10.0.$i.2" dev "kws1-$i" signal
+	done
+}
+
+# ---- main -----------------------------------------------------------------
+
+BYTES_N=$(numfmt --from=iec "$BYTES")
+echo "kwik bench: kernel $(uname -r), $BYTES per run, $(nproc) CPUs (TCG: absolute numbers are the VM's)"
+echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,max_gap_ms,peak_buffered_bytes,status" >"$CSV"
+printf '\n%-14s %-6s %9s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" gap_ms peak_buf status
+rc=0 ncase=0
+for c in $CASES; do
+	name=${c%%=*}
+	[ "$name" != "$c" ] || name=case$((++ncase))
+	spec=${c#*=}
+	fail=
+	if [[ $spec == *@* ]]; then
+		fail=${spec##*@}
+		spec=${spec%@*}
+	fi
+	IFS=, read -r -a PATHS <<<"$spec"
+	# Summed rates, and the best single link (highest rate, then lowest RTT).
+	SUMRATE=0 BEST=1 bestr=-1 bestt=0 i=0
+	for p in "${PATHS[@]}"; do
+		i=$((i + 1))
+		IFS=: read -r r t _ <<<"$p"
+		r=$(mbit "$r")
+		SUMRATE=$(awk -v a="$SUMRATE" -v b="$r" 'BEGIN { print a + b }')
+		if awk -v r="$r" -v br="$bestr" -v t="$(ms "$t")" -v bt="$bestt" \
+			'BEGIN { exit !(r > br || (r == br && t < bt)) }'; then
+			BEST=$i bestr=$r bestt=$(ms "$t")
+		fi
+	done
+	SUMRATE_INT=$(awk -v s="$SUMRATE" 'BEGIN { printf "%d", s < 1 ? 1 : s }')
+	declare -A G=() GAP=() PEAK=() ST=()
+	if ! setup_case; then
+		echo "bench: case $name: setup failed"
+		kc kwc path show 2>&1 | sed 's/^/  /'
+		rc=1
+	fi
+	for sys in kwik mptcp tcp; do
+		if run_one "$sys" "$fail"; then
+			ST[$sys]=ok
+		else
+			ST[$sys]=FAIL
+			rc=1
+			sed "s/^/  $sys: /" "$TMP/srv.out" "$TMP/cli.out" 2>/dev/null | head -n 6
+		fi
+		G[$sys]=$(field "$TMP/srv.out" goodput_mbit)
+		GAP[$sys]=$(field "$TMP/srv.out" max_gap_ms)
+		PEAK[$sys]=$(field "$TMP/srv.out" peak_buffered)
+		# Restore link 1 after a failover run.
+		[ -z "$fail" ] || kwik_link_netem 1 "$(netem_of "${PATHS[0]}")"
+		if [ "$sys" = kwik ] && [ -n "$fail" ]; then
+			kwik_wait_path_up kwc 1 30 >/dev/null || true
+		fi
+	done
+	for sys in kwik mptcp tcp; do
+		read -r pct rm rs <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
+			-v m="${G[mptcp]:-0}" -v t="${G[tcp]:-0}" 'BEGIN {
+			rm = "-"; rs = "-"
+			if (m > 0) rm = sprintf("%.3f", g / m)
+			if (t > 0) rs = sprintf("%.3f", g / t)
+			printf "%.1f %s %s\n", 100 * g / s, rm, rs }')"
+		gap=${GAP[$sys]:--}
+		[ "$sys" != tcp ] || [ -z "$fail" ] || gap="$gap(no failover)"
+		printf '%-14s %-6s %9s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
+			"${G[$sys]:--}" "$pct" "$rm" "$rs" "$gap" "${PEAK[$sys]:--}" "${ST[$sys]}"
+		echo "$name,$sys,${#PATHS[@]},${G[$sys]:-},$pct,$rm,$rs,${GAP[$sys]:-},${PEAK[$sys]:-},${ST[$sys]}" >>"$CSV"
+	done
+	unset G GAP PEAK ST
+	kwik_topo_cleanup
+done
+echo
+echo "tcp runs on link $BEST alone (the best link of the last case); a failover case"
+echo "does not blackhole the tcp run.  %rates: goodput / summed netem rates."
+echo "results: $CSV"
+exit $rc
