@@ -87,7 +87,7 @@ struct kwik_path {
 	u32 nsessions;
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
-	u32 srtt_us, rttvar_us;
+	struct kwik_path_metrics m;	/* refreshed by the work */
 
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
@@ -265,8 +265,7 @@ void kwik_path_get_info(struct kwik_path *path, struct kwik_path_info *info)
 	info->rx_dropped = path->rx_dropped;
 	info->connects = path->connects;
 	info->failures = path->failures;
-	info->srtt_us = path->srtt_us;
-	info->rttvar_us = path->rttvar_us;
+	info->m = path->m;
 	spin_unlock_bh(&path->lock);
 }
 
@@ -475,16 +474,36 @@ static void kwik_path_connect(struct kwik_path *path)
 	set_bit(KWIK_EV_RX, &path->events);
 }
 
+static void kwik_path_measure(struct kwik_path *path)
+{
+	struct kwik_path_metrics m = {};
+
+	if (!path->ops->metrics)
+		return;
+	path->ops->metrics(path->sock, &m);
+	spin_lock_bh(&path->lock);
+	path->m = m;
+	spin_unlock_bh(&path->lock);
+}
+
+void kwik_path_get_metrics(struct kwik_path *path, struct kwik_path_metrics *m)
+{
+	spin_lock_bh(&path->lock);
+	*m = path->m;
+	spin_unlock_bh(&path->lock);
+}
+
 static void kwik_path_up(struct kwik_path *path)
 {
 	path->last_rx = jiffies;
 	mod_delayed_work(kwik_wq, &path->timer, KWIK_PATH_IDLE);
 	path->backoff = 0;
-	if (path->ops->rtt)
-		path->ops->rtt(path->sock, &path->srtt_us, &path->rttvar_us);
+	kwik_path_measure(path);
 	kwik_path_set_state(path, KWIK_PATH_S_UP, 0);
 	kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_UP);
 	kwik_path_notify(path, true, 0);
+	if (path->role == KWIK_ROLE_CLIENT)
+		kwik_session_join_path(path->kn, path);
 }
 
 /* ---- Receive ---- */
@@ -812,15 +831,8 @@ static void kwik_path_work(struct work_struct *work)
 		clear_bit(KWIK_EV_TX, &path->events);
 		again |= kwik_path_tx(path);
 	}
-	if (path->sock && path->ops->rtt && path->state == KWIK_PATH_S_UP) {
-		u32 srtt, rttvar;
-
-		path->ops->rtt(path->sock, &srtt, &rttvar);
-		spin_lock_bh(&path->lock);
-		path->srtt_us = srtt;
-		path->rttvar_us = rttvar;
-		spin_unlock_bh(&path->lock);
-	}
+	if (path->sock && path->state == KWIK_PATH_S_UP)
+		kwik_path_measure(path);
 	/* Budget exhausted: let other paths run, then continue. */
 	if (again)
 		kwik_path_queue(path, KWIK_EV_RX);
@@ -957,12 +969,16 @@ struct kwik_path *kwik_path_find(struct kwik_net *kn, u32 id)
 }
 
 int kwik_paths_for_service(struct kwik_net *kn, u32 service,
-			   struct kwik_path **paths, int max)
+			   struct kwik_path **paths, int max, char *sched)
 {
+	struct kwik_service *svc;
 	struct kwik_path *path;
 	int n = 0;
 
 	mutex_lock(&kn->lock);
+	svc = kwik_service_find(kn, service);
+	if (svc && sched)
+		strscpy(sched, svc->cfg.scheduler, KWIK_SCHED_NAME_MAX);
 	list_for_each_entry(path, &kn->paths, node) {
 		if (n == max)
 			break;
