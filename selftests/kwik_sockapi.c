@@ -42,6 +42,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -211,6 +213,11 @@ static int set_timeo(int fd, int opt, int ms)
  *  'D' send "abcd", 300 ms later "efgh", then wait for EOF and close
  *  'S' shutdown(SHUT_WR) at once, then count bytes until EOF, close
  *  'X' close at once
+ *  'A' send back what accept() returned and getsockname() of the session,
+ *      each as a u32 length and 128 address bytes, then wait for EOF
+ *  'U' wait until more bytes are queued, close without reading them
+ *      (an abortive close: TCP sends a RST)
+ *  'L' SO_LINGER {1, 0} and close at once (abortive close)
  */
 static unsigned char pat(size_t i)
 {
@@ -252,7 +259,16 @@ static void drain(int fd)
 	while (r > 0 || (r < 0 && errno == EINTR));
 }
 
-static void peer_session(int fd)
+static void put_addr(unsigned char *out, const struct sockaddr_storage *ss,
+		     socklen_t len)
+{
+	memcpy(out, &len, 4);
+	memset(out + 4, 0, 128);
+	memcpy(out + 4, ss, len < 128 ? len : 128);
+}
+
+static void peer_session(int fd, const struct sockaddr_storage *from,
+			 socklen_t fromlen)
 {
 	char cmd, buf[16384];
 	ssize_t r;
@@ -303,6 +319,31 @@ static void peer_session(int fd)
 		shutdown(fd, SHUT_WR);
 		drain(fd);
 		break;
+	case 'A': {
+		unsigned char out[2 * 132];
+		struct sockaddr_storage me;
+		socklen_t ml = sizeof(me);
+
+		memset(&me, 0, sizeof(me));
+		getsockname(fd, (struct sockaddr *)&me, &ml);
+		put_addr(out, from, fromlen);
+		put_addr(out + 132, &me, ml);
+		write_all(fd, out, sizeof(out));
+		drain(fd);
+		break;
+	}
+	case 'U': {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		poll(&p, 1, 10000);
+		break;
+	}
+	case 'L': {
+		struct linger l = { 1, 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		break;
+	}
 	default:
 		break;
 	}
@@ -315,9 +356,13 @@ static void peer_loop(int lfd)
 	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		int fd;
 		pid_t pid;
 
+		memset(&from, 0, sizeof(from));
+		fd = accept4(lfd, (struct sockaddr *)&from, &fl, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -327,7 +372,7 @@ static void peer_loop(int lfd)
 		pid = fork();
 		if (pid == 0) {
 			close(lfd);
-			peer_session(fd);
+			peer_session(fd, &from, fl);
 			_exit(0);
 		}
 		close(fd);
@@ -1702,6 +1747,244 @@ static int c_fionread_listen(struct fam *F)
 	return e;
 }
 
+static int c_accept_addr(struct fam *F)
+{
+	unsigned char in[2 * 132];
+	struct sockaddr_storage me, peer;
+	socklen_t ml = sizeof(me), pl = sizeof(peer), al, sl;
+	int fd = peer_conn(F, 'A', 0);
+
+	if (fd < 0)
+		return FAILED;
+	memset(&me, 0, sizeof(me));
+	memset(&peer, 0, sizeof(peer));
+	if (recv_full(fd, (char *)in, sizeof(in), 0) != sizeof(in) ||
+	    getsockname(fd, (struct sockaddr *)&me, &ml) ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl)) {
+		note("reading the peer's report: %s", strerror(errno));
+		close(fd);
+		return FAILED;
+	}
+	close(fd);
+	memcpy(&al, in, 4);
+	memcpy(&sl, in + 132, 4);
+	if (al != ml || memcmp(in + 4, &me, ml)) {
+		note("accept() gave len %u, our getsockname len %u: they differ",
+		     al, ml);
+		return FAILED;
+	}
+	if (sl != pl || memcmp(in + 136, &peer, pl)) {
+		note("the accepted socket's getsockname (len %u) differs from our getpeername (len %u)",
+		     sl, pl);
+		return FAILED;
+	}
+	return 0;
+}
+
+/* The peer closes with our bytes unread: the next recv reports it. */
+static int abort_case(struct fam *F, char cmd, bool send_after)
+{
+	struct pollfd p;
+	char b[8];
+	int fd = peer_conn(F, cmd, 0), e;
+
+	if (fd < 0)
+		return FAILED;
+	if (cmd == 'U')
+		write_all(fd, "unread", 6);
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	if (poll(&p, 1, 10000) != 1) {
+		note("no event within 10 s after the peer's abortive close");
+		close(fd);
+		return FAILED;
+	}
+	if (send_after) {
+		e = ERR(send(fd, "x", 1, MSG_NOSIGNAL));
+	} else {
+		ssize_t r = recv(fd, b, sizeof(b), 0);
+
+		e = r < 0 ? errno : 0;
+		if (r > 0) {
+			note("recv returned %zd bytes", r);
+			e = FAILED;
+		} else if (r == 0) {
+			note("recv returned EOF, not an error");
+			e = FAILED;
+		}
+	}
+	close(fd);
+	return e;
+}
+
+static int c_peer_abort_unread(struct fam *F)
+{
+	return abort_case(F, 'U', false);
+}
+
+static int c_peer_abort_linger(struct fam *F)
+{
+	return abort_case(F, 'L', false);
+}
+
+static int c_send_after_reset(struct fam *F)
+{
+	return abort_case(F, 'U', true);
+}
+
+static int c_shut_rd(struct fam *F)
+{
+	char b;
+	int fd = peer_conn(F, 'H', 0), r;
+
+	if (fd < 0)
+		return FAILED;
+	if (shutdown(fd, SHUT_RD)) {
+		note("shutdown(SHUT_RD): %s", strerror(errno));
+		close(fd);
+		return FAILED;
+	}
+	r = recv(fd, &b, 1, MSG_DONTWAIT);
+	close(fd);
+	if (r != 0) {
+		note("recv after SHUT_RD gave %d (%s), expected 0", r,
+		     r < 0 ? strerror(errno) : "data");
+		return FAILED;
+	}
+	return 0;
+}
+
+static int c_shut_wr_twice(struct fam *F)
+{
+	int fd = peer_conn(F, 'H', 0), e;
+
+	if (fd < 0)
+		return FAILED;
+	shutdown(fd, SHUT_WR);
+	e = ERR(shutdown(fd, SHUT_WR));
+	close(fd);
+	return e;
+}
+
+static int c_connect_after_refused(struct fam *F)
+{
+	int fd = xsocket(F, 0), e;
+
+	e = ERR(connect(fd, (struct sockaddr *)&F->refused, F->refusedlen));
+	if (e != ECONNREFUSED) {
+		note("first connect gave %s, not ECONNREFUSED", ename(e));
+		close(fd);
+		return FAILED;
+	}
+	e = ERR(connect(fd, (struct sockaddr *)&F->srv, F->srvlen));
+	if (!e && send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static int c_iovecs(struct fam *F)
+{
+	char a[100], b[3000], c[7], out[sizeof(a) + sizeof(b) + sizeof(c)];
+	char r1[50], r2[3000], r3[57];
+	struct iovec wv[3] = { { a, sizeof(a) }, { b, sizeof(b) }, { c, sizeof(c) } };
+	struct iovec rv[3] = { { r1, sizeof(r1) }, { r2, sizeof(r2) }, { r3, sizeof(r3) } };
+	struct msghdr mh = { .msg_iov = rv, .msg_iovlen = 3 };
+	size_t i, got = 0;
+	int fd = peer_conn(F, 'E', 0);
+
+	if (fd < 0)
+		return FAILED;
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = pat(i);
+	memcpy(a, out, sizeof(a));
+	memcpy(b, out + sizeof(a), sizeof(b));
+	memcpy(c, out + sizeof(a) + sizeof(b), sizeof(c));
+	if (writev(fd, wv, 3) != (ssize_t)sizeof(out)) {
+		note("writev: %s", strerror(errno));
+		close(fd);
+		return FAILED;
+	}
+	shutdown(fd, SHUT_WR);
+	/* MSG_WAITALL over three iovecs: all 3107 bytes in one call */
+	{
+		ssize_t r = recvmsg(fd, &mh, MSG_WAITALL);
+
+		got = r > 0 ? (size_t)r : 0;
+	}
+	close(fd);
+	if (got != sizeof(out) || memcmp(r1, out, 50) ||
+	    memcmp(r2, out + 50, 3000) || memcmp(r3, out + 3050, 57)) {
+		note("recvmsg(MSG_WAITALL) over 3 iovecs gave %zu of %zu bytes (or wrong data)",
+		     got, sizeof(out));
+		return FAILED;
+	}
+	return 0;
+}
+
+static int c_sendfile_splice(struct fam *F)
+{
+	static char data[65536], back[65536];
+	char path[] = "/tmp/kwik_sockapi.XXXXXX";
+	int tfd = mkstemp(path), fd = -1, pfd[2] = { -1, -1 }, rc = FAILED;
+	size_t i, got = 0;
+	off_t off = 0;
+
+	if (tfd < 0) {
+		note("mkstemp: %s", strerror(errno));
+		return FAILED;
+	}
+	unlink(path);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = pat(i * 3);
+	if (write(tfd, data, sizeof(data)) != sizeof(data) || pipe(pfd))
+		goto out;
+	fd = peer_conn(F, 'E', 0);
+	if (fd < 0)
+		goto out;
+	while (off < (off_t)sizeof(data)) {
+		ssize_t r = sendfile(fd, tfd, &off, sizeof(data) - off);
+
+		if (r <= 0) {
+			note("sendfile: %s", r ? strerror(errno) : "returned 0");
+			goto out;
+		}
+	}
+	shutdown(fd, SHUT_WR);
+	/* the echo comes back through splice(socket -> pipe) */
+	while (got < sizeof(back)) {
+		ssize_t r = splice(fd, NULL, pfd[1], NULL, sizeof(back) - got, 0), q;
+
+		if (r <= 0) {
+			note("splice from the socket: %s after %zu bytes",
+			     r ? strerror(errno) : "EOF", got);
+			goto out;
+		}
+		while (r > 0) {
+			q = read(pfd[0], back + got, r);
+			if (q <= 0)
+				goto out;
+			got += q;
+			r -= q;
+		}
+	}
+	if (memcmp(back, data, sizeof(data))) {
+		note("echoed data differs");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc && !msg[0])
+		note("setup: %s", strerror(errno));
+	close(tfd);
+	if (fd >= 0)
+		close(fd);
+	if (pfd[0] >= 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	return rc;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 enum kind {
@@ -1771,6 +2054,15 @@ static const struct tcase cases[] = {
 	{ "peer closes at once: recv gives EOF", c_peer_closed, K_SAME, 0 },
 	{ "close with pending data: all of it delivered", c_close_pending, K_SAME, 0 },
 	{ "50 sessions one after the other", c_many_sequential, K_SAME, 0 },
+	{ "accept()'s address and getsockname match the client's view", c_accept_addr, K_SAME, 0 },
+	{ "peer closes with our data unread: recv gives ECONNRESET", c_peer_abort_unread, K_SAME, ECONNRESET },
+	{ "peer closes with SO_LINGER 0: recv gives ECONNRESET", c_peer_abort_linger, K_SAME, ECONNRESET },
+	{ "send after the peer's abortive close", c_send_after_reset, K_SAME, ECONNRESET },
+	{ "recv after shutdown(SHUT_RD) returns 0", c_shut_rd, K_SAME, 0 },
+	{ "shutdown(SHUT_WR) twice", c_shut_wr_twice, K_SAME, 0 },
+	{ "connect again after a refused connect", c_connect_after_refused, K_SAME, 0 },
+	{ "writev, then recvmsg MSG_WAITALL over three iovecs", c_iovecs, K_SAME, 0 },
+	{ "sendfile into the socket, splice out of it", c_sendfile_splice, K_SAME, 0 },
 	{ "poll on a fresh socket", c_poll_fresh, K_SAME, REVENTS + (POLLOUT | POLLHUP) },
 	{ "poll after both directions closed", c_poll_closed_both, K_SAME, REVENTS + (POLLIN | POLLOUT | POLLHUP | POLLRDHUP) },
 	{ "FIONREAD counts queued bytes", c_fionread, K_SAME, 0 },

@@ -45,6 +45,11 @@
 #   kwik_link_netem I NETEM...   change link I later ("" = remove)
 #   kwik_link_down I / kwik_link_up I
 #
+# Multi-link variant (kwik_topo_multilink N [NETEM...]): ONE server
+# namespace kws1 reached over N links, for sessions striped over several
+# paths to one anchor.  Link i: kwc-i 10.0.i.1/24 in kwc <-> kws1-i
+# 10.0.i.2/24 in kws1; kwik_link_* work on it the same way.
+#
 # Polling (never fixed sleeps):
 #   kwik_poll TIMEOUT_S CMD...          until CMD succeeds; 1 on timeout
 #   kwik_wait_path_up NS PATH_ID TIMEOUT_S
@@ -233,10 +238,20 @@ export KWIK_NSERVERS=0
 # kwik_link_netem I [NETEM ARGS...]: shape link I (both ends) with netem;
 # no args removes the shaping.  NETEM ARGS as for "tc qdisc ... netem",
 # e.g. "rate 10mbit delay 10ms loss 1%".
+# Server end "NS:DEV" of link I in the current topology.
+KWIK_MULTILINK=
+_kwik_link_srv() {
+	if [ -n "$KWIK_MULTILINK" ]; then
+		echo "kws1:kws1-$1"
+	else
+		echo "kws$1:kws$1-0"
+	fi
+}
+
 kwik_link_netem() {
 	local i=$1 ns dev
 	shift
-	for ns in "kwc:kwc-$i" "kws$i:kws$i-0"; do
+	for ns in "kwc:kwc-$i" "$(_kwik_link_srv "$i")"; do
 		dev=${ns#*:} ns=${ns%%:*}
 		ip -n "$ns" link show "$dev" >/dev/null || return 1
 		tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null || true
@@ -248,10 +263,14 @@ kwik_link_netem() {
 }
 
 kwik_link_down() {
-	ip -n kwc link set "kwc-$1" down && ip -n "kws$1" link set "kws$1-0" down
+	local srv
+	srv=$(_kwik_link_srv "$1")
+	ip -n kwc link set "kwc-$1" down && ip -n "${srv%%:*}" link set "${srv#*:}" down
 }
 kwik_link_up() {
-	ip -n kwc link set "kwc-$1" up && ip -n "kws$1" link set "kws$1-0" up
+	local srv
+	srv=$(_kwik_link_srv "$1")
+	ip -n kwc link set "kwc-$1" up && ip -n "${srv%%:*}" link set "${srv#*:}" up
 }
 
 # kwik_topo_setup N [NETEM_1 ... NETEM_N]: see the drawing at the top.
@@ -259,6 +278,7 @@ kwik_topo_setup() {
 	local n=$1 i netem var
 	shift
 	kwik_topo_cleanup
+	KWIK_MULTILINK=
 	KWIK_NSERVERS=$n
 	ip netns add kwc || return 1
 	ip -n kwc link set lo up
@@ -273,6 +293,41 @@ kwik_topo_setup() {
 		ip -n "kws$i" link set "kws$i-0" up
 	done
 	# Check every link before shaping it: netem may drop everything.
+	for i in $(seq 1 "$n"); do
+		kwik_poll 10 ip netns exec kwc ping -c1 -W1 -q "10.0.$i.2" ||
+			{ ktap_diag "link $i: 10.0.$i.2 unreachable"; return 1; }
+	done
+	for i in $(seq 1 "$n"); do
+		netem=${1:-}
+		[ $# -eq 0 ] || shift
+		var=KWIK_NETEM_$i
+		[ -n "$netem" ] || netem=${!var:-${KWIK_NETEM:-}}
+		if [ -n "$netem" ]; then
+			kwik_link_netem "$i" "$netem" || return 1
+		fi
+	done
+}
+
+# kwik_topo_multilink N [NETEM_1 ... NETEM_N]: kwc and ONE server kws1
+# joined by N links (see the top); netem as for kwik_topo_setup.
+kwik_topo_multilink() {
+	local n=$1 i netem var
+	shift
+	kwik_topo_cleanup
+	KWIK_MULTILINK=1
+	KWIK_NSERVERS=1
+	ip netns add kwc || return 1
+	ip netns add kws1 || return 1
+	ip -n kwc link set lo up
+	ip -n kws1 link set lo up
+	for i in $(seq 1 "$n"); do
+		ip link add "kwc-$i" netns kwc type veth peer name "kws1-$i" netns kws1 ||
+			return 1
+		ip -n kwc addr add "10.0.$i.1/24" dev "kwc-$i"
+		ip -n kws1 addr add "10.0.$i.2/24" dev "kws1-$i"
+		ip -n kwc link set "kwc-$i" up
+		ip -n kws1 link set "kws1-$i" up
+	done
 	for i in $(seq 1 "$n"); do
 		kwik_poll 10 ip netns exec kwc ping -c1 -W1 -q "10.0.$i.2" ||
 			{ ktap_diag "link $i: 10.0.$i.2 unreachable"; return 1; }

@@ -94,7 +94,7 @@ kwik_topo_setup 2 || ktap_skip_all "topology setup failed"
 kwik_link_netem 2 "loss 100%" || ktap_skip_all "netem unavailable"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
-ktap_plan 19
+ktap_plan 21
 bg monitor kwc "$KWIKCTL" monitor
 disown "${PID[monitor]}"	# killed from a subshell later: no job notice
 
@@ -200,11 +200,12 @@ killed "server process killed mid-transfer: client send fails, no hang" srv \
 killed "client process killed mid-transfer: server send fails, no hang" cli \
 	-m source -- -m recv -b 64G
 
-# under_fire DESC ACTION: 4 echo sessions run over path 1 at 50 Mbit/s;
-# ACTION breaks the path mid-transfer.  Either the sessions complete
-# byte-exact (Kwik recovered) or every one fails within FAIL_BOUND.
+# under_fire DESC ACTION [survive]: 4 echo sessions run over path 1 at
+# 50 Mbit/s; ACTION breaks the path mid-transfer.  Either the sessions
+# complete byte-exact (Kwik recovered) or every one fails within
+# FAIL_BOUND; with "survive" only the former passes.
 under_fire() {
-	local desc=$1 action=$2 t0 el crc outcome=
+	local desc=$1 action=$2 survive=${3:-} t0 el crc outcome=
 	kwik_link_netem 1 "rate 50mbit"
 	if ! server srv -c 4 -q -m echo; then
 		show srv
@@ -240,7 +241,8 @@ under_fire() {
 	   [ "$(field "$TMP/cli.out" rx_fnv)" = "$(field "$TMP/srv.out" tx_fnv)" ] &&
 	   [ "$(field "$TMP/cli.out" tx_fnv)" = "$(field "$TMP/srv.out" rx_fnv)" ]; then
 		outcome="sessions survived, byte-exact"
-	elif [ "$crc" -eq 1 ] && [ "$(field "$TMP/cli.out" failed)" = 4 ] &&
+	elif [ -z "$survive" ] && [ "$crc" -eq 1 ] &&
+	     [ "$(field "$TMP/cli.out" failed)" = 4 ] &&
 	     [ "$RC" -ne 124 ] && [ "$RC" -ne 3 ]; then
 		outcome="all 4 client sessions failed: $(errnos cli); server exit $RC: $(errnos srv)"
 	fi
@@ -289,6 +291,17 @@ link_down() {
 under_fire "link down under 4 live sessions" link_down
 kwik_link_up 1
 ktap_check "link up: path 1 up again" ensure_path
+
+# A short outage, below the path's liveness limit, must cost nothing.
+# (The sleep is the length of the outage, not a wait for anything.)
+link_flap() {
+	kwik_link_down 1 || return 1
+	sleep 2
+	kwik_link_up 1
+}
+under_fire "link down for 2 s under 4 live sessions: all complete byte-exact" \
+	link_flap survive
+ktap_check "path 1 up after the flap" ensure_path
 
 # ---- paths that never come up --------------------------------------------
 

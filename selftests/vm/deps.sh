@@ -51,6 +51,7 @@ done
 if [ -n "$missing" ]; then
 	apt_update
 	log "installing:$missing"
+	# shellcheck disable=SC2086  # a list of package names
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
@@ -80,6 +81,7 @@ unpack_kernel() {
 			log "downloading $p"
 			(cd "$DEBS" && apt-get download -qq -o APT::Sandbox::User=root "$p" >/dev/null)
 		fi
+		# shellcheck disable=SC2012  # Debian file names, sorted by version
 		dpkg -x "$(ls "$DEBS/${p}_"*.deb | sort -V | tail -1)" "$dst"
 	done
 	# The headers' Makefile includes the -common tree by absolute path.
@@ -122,6 +124,7 @@ done
 
 # modules.dep for trees unpacked before deps.sh ran depmod itself.
 for name in 6.12 6.1; do
+	# shellcheck disable=SC1090,SC2153  # KVER comes from the .env file
 	kv=$(. "$KDIR_ROOT/$name.env"; echo "$KVER")
 	[ -f "$KDIR_ROOT/$kv/lib/modules/$kv/modules.dep" ] ||
 		depmod -b "$KDIR_ROOT/$kv" "$kv"
@@ -136,10 +139,12 @@ if [ ! -x "$CP/scripts/checkpatch.pl" ]; then
 	mkdir -p "$DEBS" "$CP"
 	(cd "$DEBS" && apt-get download -qq -o APT::Sandbox::User=root "$src" >/dev/null)
 	tmp=$(mktemp -d)
+	# shellcheck disable=SC2012
 	dpkg -x "$(ls "$DEBS/${src}_"*.deb | sort -V | tail -1)" "$tmp"
 	tar -C "$CP" --strip-components=1 -xf "$tmp"/usr/src/linux-source-*.tar.xz \
 		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch'
 	rm -rf "$tmp" "$DEBS/${src}_"*.deb
 fi
+# shellcheck disable=SC1090,SC1091
 log "ok: $(. "$KDIR_ROOT/6.12.env"; echo "$KVER"), $(. "$KDIR_ROOT/6.1.env"; echo "$KVER")"

@@ -1,0 +1,960 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwik_peer - a hostile or broken Kwik peer in userspace, for hostile.sh.
+ *
+ *   kwik_peer [OPTS] client ADDR:PORT SCENARIO   dial a kernel listener
+ *                                                (kwikctl listener add)
+ *   kwik_peer [OPTS] server ADDR:PORT SCENARIO   accept one connection from
+ *                                                a kernel client path
+ *   kwik_peer app SERVICE                        a well-behaved AF_KWIK
+ *                                                client (for server-role
+ *                                                scenarios that need an OPEN)
+ *   kwik_peer list                               the scenarios
+ *
+ * It speaks the wire format of Documentation/wire-format.rst (16-byte
+ * big-endian header) over a plain TCP connection, breaks it on purpose
+ * as SCENARIO says, then watches what the kernel does for -t ms and
+ * prints one summary line:
+ *
+ *   peer scenario=S role=R hello=ok|bad|none closed=0|1 alive=0|1|- \
+ *        resets=N reason=R open_acks=N refused=N pongs=N frames=N
+ *
+ *   closed  the kernel closed the lower connection (EOF or RST)
+ *   alive   after the scenario a PING got its PONG ("-": not probed)
+ *   resets  RESET frames received; reason: the last one's reason
+ *
+ * The exit status is 0 when the peer ran its scenario to the end (what
+ * the kernel did is for the test to judge), 1 on a usage or local error.
+ *
+ * app prints "app connect=OK|ERRNO sent=N recv=N end=EOF|ERRNO".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kwik.h>
+
+/* Wire format v1 (Documentation/wire-format.rst). */
+#define HDR_LEN		16
+#define DATA_MAX	16384
+#define FIN		0x01
+
+enum { FT_HELLO = 1, FT_OPEN, FT_OPEN_ACK, FT_DATA, FT_ACK, FT_RESET,
+	FT_PING, FT_PONG };
+enum { RR_NONE, RR_REFUSED, RR_ABORT, RR_PROTOCOL, RR_TIMEOUT, RR_UNKNOWN };
+
+struct frame {
+	uint8_t type, flags;
+	uint16_t reserved;
+	uint32_t len;
+	uint64_t session;
+	uint8_t body[8 + DATA_MAX];
+};
+
+static struct {
+	uint32_t service;	/* -s: service of OPENs */
+	int timeout;		/* -t: ms to watch the kernel's reaction */
+	unsigned int count;	/* -n: OPEN flood size */
+	int backlog;		/* -b: backlog of the -L AF_KWIK listener */
+	bool klisten;		/* -L: listen on -s with AF_KWIK (this netns) */
+	const char *ready;	/* -r: file created when the scenario is done */
+	int hold;		/* -H: ms to keep the path open afterwards */
+	bool verbose;
+} O = { .service = 8, .timeout = 2000, .count = 200, .backlog = 16 };
+
+/* What the kernel did. */
+static struct {
+	const char *hello;
+	bool closed;
+	int alive;		/* -1 not probed */
+	unsigned int resets, open_acks, refused, pongs, frames, kbad;
+	uint32_t reason;
+	uint64_t reset_session;
+	/* the last OPEN_ACK / OPEN seen */
+	uint64_t sess;
+	uint32_t window;
+	uint64_t rcv_nxt;	/* data received on sess (server role) */
+	bool rcv_fin;
+	uint64_t acked;		/* highest data ack received */
+} R = { .hello = "none", .alive = -1 };
+
+static const char *prog = "kwik_peer";
+static volatile sig_atomic_t stop;
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "%s: %s%s%s\n", prog, msg, errno ? ": " : "",
+		errno ? strerror(errno) : "");
+	exit(1);
+}
+
+static const char *ename(int e)
+{
+	static char buf[16];
+
+	switch (e) {
+	case 0: return "OK";
+	case EPROTO: return "EPROTO";
+	case EMSGSIZE: return "EMSGSIZE";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case ECONNRESET: return "ECONNRESET";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNABORTED: return "ECONNABORTED";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EHOSTUNREACH: return "EHOSTUNREACH";
+	case EPIPE: return "EPIPE";
+	case ENOTCONN: return "ENOTCONN";
+	case EAGAIN: return "EAGAIN";
+	case EINVAL: return "EINVAL";
+	}
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, v);
+}
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static uint64_t rnd64(void)
+{
+	static uint64_t x;
+
+	if (!x)
+		x = (uint64_t)now_ms() * 0x9e3779b97f4a7c15ULL ^ getpid();
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x ? x : 1;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static int sendall(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Header with arbitrary fields, then @blen bytes of @body. */
+static int send_raw(int fd, uint8_t type, uint8_t flags, uint16_t reserved,
+		    uint32_t len, uint64_t session, const void *body,
+		    size_t blen)
+{
+	uint8_t buf[HDR_LEN + 8 + DATA_MAX + 64];
+
+	if (blen > sizeof(buf) - HDR_LEN)
+		blen = sizeof(buf) - HDR_LEN;
+	buf[0] = type;
+	buf[1] = flags;
+	put16(buf + 2, reserved);
+	put32(buf + 4, len);
+	put64(buf + 8, session);
+	if (blen)
+		memcpy(buf + HDR_LEN, body, blen);
+	if (O.verbose)
+		fprintf(stderr, "> type %u flags %#x len %u session %#" PRIx64
+			"\n", type, flags, len, session);
+	return sendall(fd, buf, HDR_LEN + blen);
+}
+
+static int send_frame(int fd, uint8_t type, uint8_t flags, uint64_t session,
+		      const void *body, size_t blen)
+{
+	return send_raw(fd, type, flags, 0, blen, session, body, blen);
+}
+
+static int send_hello(int fd, uint8_t version, uint8_t role)
+{
+	uint8_t b[16] = { version, role };
+
+	put64(b + 8, rnd64());
+	return send_frame(fd, FT_HELLO, 0, 0, b, sizeof(b));
+}
+
+static int send_open(int fd, uint8_t type, uint64_t session, uint32_t svc,
+		     uint32_t window)
+{
+	uint8_t b[16];
+
+	put32(b, svc);
+	put32(b + 4, window);
+	put64(b + 8, rnd64());
+	return send_frame(fd, type, 0, session, b, sizeof(b));
+}
+
+static int send_data(int fd, uint64_t session, uint64_t dsn, uint8_t flags,
+		     size_t plen)
+{
+	uint8_t b[8 + DATA_MAX];
+
+	if (plen > DATA_MAX)
+		plen = DATA_MAX;
+	put64(b, dsn);
+	memset(b + 8, 'k', plen);
+	return send_frame(fd, FT_DATA, flags, session, b, 8 + plen);
+}
+
+static int send_ack(int fd, uint64_t session, uint64_t ack, uint32_t window,
+		    uint32_t reserved)
+{
+	uint8_t b[16];
+
+	put64(b, ack);
+	put32(b + 8, window);
+	put32(b + 12, reserved);
+	return send_frame(fd, FT_ACK, 0, session, b, sizeof(b));
+}
+
+static int send_reset(int fd, uint64_t session, uint32_t reason)
+{
+	uint8_t b[8] = { 0 };
+
+	put32(b, reason);
+	return send_frame(fd, FT_RESET, 0, session, b, sizeof(b));
+}
+
+static int send_ping(int fd, uint8_t type, uint64_t stamp)
+{
+	uint8_t b[8];
+
+	put64(b, stamp);
+	return send_frame(fd, type, 0, 0, b, sizeof(b));
+}
+
+/* ---- receiving -------------------------------------------------------- */
+
+static int readn(int fd, void *buf, size_t len, long long deadline)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || stop)
+			return -2;
+		n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0)
+			continue;
+		n = recv(fd, p, len, 0);
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
+/* One frame: 1, 0 on EOF, -1 on error (RST), -2 on timeout. */
+static int read_frame(int fd, struct frame *f, long long deadline)
+{
+	uint8_t h[HDR_LEN];
+	int ret = readn(fd, h, sizeof(h), deadline);
+
+	if (ret <= 0)
+		return ret;
+	f->type = h[0];
+	f->flags = h[1];
+	f->reserved = (uint16_t)(h[2] << 8 | h[3]);
+	f->len = get32(h + 4);
+	f->session = get64(h + 8);
+	if (f->len > sizeof(f->body)) {
+		/* The kernel sent a frame the spec forbids. */
+		R.kbad++;
+		return -1;
+	}
+	ret = readn(fd, f->body, f->len, deadline + 1000);
+	if (ret <= 0)
+		return ret < 0 ? ret : -1;
+	if (O.verbose)
+		fprintf(stderr, "< type %u flags %#x len %u session %#" PRIx64
+			"\n", f->type, f->flags, f->len, f->session);
+	return 1;
+}
+
+/* Account for one frame from the kernel, answering what a peer must. */
+static void note(int fd, const struct frame *f)
+{
+	R.frames++;
+	switch (f->type) {
+	case FT_RESET:
+		R.resets++;
+		R.reason = f->len >= 4 ? get32(f->body) : UINT32_MAX;
+		R.reset_session = f->session;
+		if (R.reason == RR_REFUSED)
+			R.refused++;
+		break;
+	case FT_OPEN_ACK:
+		R.open_acks++;
+		R.sess = f->session;
+		R.window = get32(f->body + 4);
+		break;
+	case FT_OPEN:
+		R.sess = f->session;
+		R.window = get32(f->body + 4);
+		break;
+	case FT_PING:
+		send_ping(fd, FT_PONG, get64(f->body));
+		break;
+	case FT_PONG:
+		R.pongs++;
+		break;
+	case FT_ACK:
+		if (get64(f->body) > R.acked)
+			R.acked = get64(f->body);
+		break;
+	case FT_DATA:
+		if (f->session == R.sess && f->len >= 8 &&
+		    get64(f->body) == R.rcv_nxt) {
+			R.rcv_nxt += f->len - 8 + (f->flags & FIN ? 1 : 0);
+			R.rcv_fin |= f->flags & FIN;
+			/* A polite receiver: acknowledge at once. */
+			send_ack(fd, f->session, R.rcv_nxt, 1 << 20, 0);
+		}
+		break;
+	}
+}
+
+/*
+ * Read frames until @pred is true, the connection closes, or @ms pass.
+ * Returns true if @pred became true.
+ */
+static bool watch(int fd, int ms, bool (*pred)(const struct frame *))
+{
+	long long deadline = now_ms() + ms;
+	struct frame *f = malloc(sizeof(*f));
+	bool hit = false;
+
+	if (!f)
+		die("malloc");
+	while (!R.closed && !stop) {
+		int ret = read_frame(fd, f, deadline);
+
+		if (ret == -2)
+			break;
+		if (ret <= 0) {
+			R.closed = true;
+			break;
+		}
+		note(fd, f);
+		if (pred && pred(f)) {
+			hit = true;
+			break;
+		}
+	}
+	free(f);
+	return hit;
+}
+
+static bool is_hello(const struct frame *f) { return f->type == FT_HELLO; }
+static bool is_pong(const struct frame *f) { return f->type == FT_PONG; }
+static bool is_reset(const struct frame *f) { return f->type == FT_RESET; }
+static bool is_open(const struct frame *f) { return f->type == FT_OPEN; }
+static bool is_open_answer(const struct frame *f)
+{
+	return f->type == FT_OPEN_ACK || f->type == FT_RESET;
+}
+static bool is_fin_acked(const struct frame *f)
+{
+	(void)f;
+	return R.rcv_fin && R.acked >= 1;
+}
+
+/* After the scenario: does the path still answer a PING? */
+static void probe(int fd)
+{
+	if (R.closed)
+		return;
+	R.alive = 0;
+	if (send_ping(fd, FT_PING, 0x6b77696b) < 0) {
+		R.closed = true;
+		return;
+	}
+	if (watch(fd, O.timeout + 1000, is_pong))
+		R.alive = 1;
+}
+
+/* ---- sockets ---------------------------------------------------------- */
+
+static void parse_addr(const char *s, struct sockaddr_in *sin)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+
+	if (!colon || colon - s >= (long)sizeof(host))
+		die("address must be IPv4ADDR:PORT");
+	memcpy(host, s, colon - s);
+	host[colon - s] = 0;
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		die("bad IPv4 address");
+}
+
+static int kwik_family(void)
+{
+	FILE *f = fopen(KWIK_FAMILY_SYSFS, "r");
+	int fam = AF_KWIK;
+
+	if (f) {
+		if (fscanf(f, "%d", &fam) != 1)
+			fam = AF_KWIK;
+		fclose(f);
+	}
+	return fam;
+}
+
+/* -L: an AF_KWIK listener on -s in this namespace that never accepts. */
+static int kwik_listen(void)
+{
+	struct sockaddr_kwik a = {
+		.kw_family = kwik_family(),
+		.kw_service = O.service,
+	};
+	int fd = socket(a.kw_family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket(AF_KWIK)");
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("bind(AF_KWIK)");
+	if (listen(fd, O.backlog) < 0)
+		die("listen(AF_KWIK)");
+	return fd;
+}
+
+static void nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* ---- scenarios -------------------------------------------------------- */
+
+struct scenario {
+	const char *name;
+	unsigned int roles;	/* 1 client, 2 server */
+	const char *what;
+};
+
+static const struct scenario scenarios[] = {
+	{ "bad-version", 3, "HELLO with version 2" },
+	{ "bad-role", 3, "HELLO claiming the receiver's own role" },
+	{ "no-hello", 3, "PING before HELLO" },
+	{ "hello-twice", 1, "a second HELLO on an up path" },
+	{ "oversize", 3, "DATA of 16385 payload bytes" },
+	{ "reserved", 3, "header reserved bits set" },
+	{ "reserved-body", 1, "ACK with its reserved word set" },
+	{ "bad-flags", 1, "PING with flags" },
+	{ "bad-type", 1, "frame type 9" },
+	{ "bad-length", 1, "PING of 9 bytes" },
+	{ "empty-data", 1, "DATA without payload or FIN" },
+	{ "session-zero", 1, "OPEN with session ID 0" },
+	{ "data-unknown", 3, "DATA for a session never opened" },
+	{ "reset-unknown", 3, "RESET for a session never opened" },
+	{ "ack-unknown", 1, "ACK for a session never opened" },
+	{ "open-to-client", 2, "OPEN sent to a client path" },
+	{ "open-refused", 1, "OPEN for a service nothing listens on" },
+	{ "dup-open", 1, "the same OPEN twice" },
+	{ "open-flood", 1, "-n OPENs, never completed" },
+	{ "window", 3, "DATA far beyond the advertised window" },
+	{ "after-fin", 3, "DATA after FIN" },
+	{ "fin-ooo", 1, "FIN beyond the next expected byte" },
+	{ "ack-unsent", 3, "ACK of data never sent" },
+	{ "refuse", 2, "answer OPEN with RESET(REFUSED)" },
+	{ "reset-protocol", 2, "answer OPEN with RESET(PROTOCOL)" },
+	{ "truncated", 3, "half a DATA frame, then close" },
+	{ "garbage", 3, "4 KiB of random bytes" },
+	{ NULL, 0, NULL }
+};
+
+static const struct scenario *find_scenario(const char *name, unsigned int role)
+{
+	const struct scenario *s;
+
+	for (s = scenarios; s->name; s++)
+		if (!strcmp(s->name, name))
+			return s->roles & role ? s : NULL;
+	return NULL;
+}
+
+static bool wait_answer(int fd)
+{
+	return watch(fd, O.timeout, is_open_answer);
+}
+
+/* Open a session of ours (client role): true on OPEN_ACK. */
+static bool open_session(int fd, uint64_t *sess)
+{
+	*sess = rnd64();
+	if (send_open(fd, FT_OPEN, *sess, O.service, 1 << 20) < 0)
+		return false;
+	return wait_answer(fd) && R.open_acks && R.sess == *sess;
+}
+
+static void run_client(int fd, const char *sc)
+{
+	uint64_t s;
+	uint8_t junk[4096];
+	unsigned int i;
+
+	/* Scenarios that break the handshake itself. */
+	if (!strcmp(sc, "bad-version")) {
+		send_hello(fd, 2, 0);
+		watch(fd, O.timeout, NULL);
+		return;
+	}
+	if (!strcmp(sc, "bad-role")) {
+		send_hello(fd, 1, 1);
+		watch(fd, O.timeout, NULL);
+		return;
+	}
+	if (!strcmp(sc, "no-hello")) {
+		send_ping(fd, FT_PING, 1);
+		watch(fd, O.timeout, NULL);
+		return;
+	}
+	send_hello(fd, 1, 0);
+	if (!watch(fd, O.timeout, is_hello)) {
+		R.hello = "bad";
+		return;
+	}
+	R.hello = "ok";
+
+	if (!strcmp(sc, "hello-twice")) {
+		send_hello(fd, 1, 0);
+	} else if (!strcmp(sc, "oversize")) {
+		/* The header says 16385 payload bytes; send them all. */
+		send_raw(fd, FT_DATA, 0, 0, 8 + DATA_MAX + 1, rnd64(), junk,
+			 sizeof(junk));
+	} else if (!strcmp(sc, "reserved")) {
+		send_raw(fd, FT_PING, 0, 0x100, 8, 0, junk, 8);
+	} else if (!strcmp(sc, "reserved-body")) {
+		send_ack(fd, rnd64(), 0, 0, 1);
+	} else if (!strcmp(sc, "bad-flags")) {
+		send_raw(fd, FT_PING, 0x80, 0, 8, 0, junk, 8);
+	} else if (!strcmp(sc, "bad-type")) {
+		send_raw(fd, 9, 0, 0, 8, 1, junk, 8);
+	} else if (!strcmp(sc, "bad-length")) {
+		memset(junk, 0, 9);
+		send_raw(fd, FT_PING, 0, 0, 9, 0, junk, 9);
+	} else if (!strcmp(sc, "empty-data")) {
+		send_data(fd, rnd64(), 0, 0, 0);
+	} else if (!strcmp(sc, "session-zero")) {
+		send_open(fd, FT_OPEN, 0, O.service, 65536);
+	} else if (!strcmp(sc, "data-unknown")) {
+		send_data(fd, rnd64(), 0, 0, 100);
+		watch(fd, O.timeout, is_reset);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "reset-unknown")) {
+		send_reset(fd, rnd64(), RR_ABORT);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "ack-unknown")) {
+		send_ack(fd, rnd64(), 10, 65536, 0);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "open-refused")) {
+		send_open(fd, FT_OPEN, rnd64(), O.service, 65536);
+		wait_answer(fd);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "dup-open")) {
+		s = rnd64();
+		send_open(fd, FT_OPEN, s, O.service, 65536);
+		send_open(fd, FT_OPEN, s, O.service, 65536);
+		wait_answer(fd);
+		probe(fd);		/* also drains a second answer, if any */
+		send_reset(fd, s, RR_ABORT);
+		return;
+	} else if (!strcmp(sc, "open-flood")) {
+		for (i = 0; i < O.count && !R.closed; i++)
+			if (send_open(fd, FT_OPEN, rnd64(), O.service,
+				      65536) < 0)
+				R.closed = true;
+		/* Every OPEN gets exactly one answer. */
+		while (!R.closed && R.open_acks + R.refused < O.count &&
+		       !stop)
+			if (!watch(fd, O.timeout, is_open_answer))
+				break;
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "window") || !strcmp(sc, "after-fin") ||
+		   !strcmp(sc, "fin-ooo") || !strcmp(sc, "ack-unsent")) {
+		if (!open_session(fd, &s)) {
+			fprintf(stderr, "%s: no OPEN_ACK (is -L or a server "
+				"listening on service %u?)\n", prog,
+				O.service);
+			return;
+		}
+		if (!strcmp(sc, "window")) {
+			send_data(fd, s, (uint64_t)R.window + 65536, 0, 100);
+		} else if (!strcmp(sc, "after-fin")) {
+			send_data(fd, s, 0, FIN, 0);
+			send_data(fd, s, 1, 0, 10);
+		} else if (!strcmp(sc, "fin-ooo")) {
+			send_data(fd, s, 100, FIN, 0);
+		} else {
+			send_ack(fd, s, 1ULL << 40, 65536, 0);
+			probe(fd);
+			send_reset(fd, s, RR_ABORT);
+			return;
+		}
+		watch(fd, O.timeout, is_reset);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "truncated")) {
+		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
+		shutdown(fd, SHUT_WR);
+	} else if (!strcmp(sc, "garbage")) {
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = rnd64() >> 24;
+		sendall(fd, junk, sizeof(junk));
+	}
+	watch(fd, O.timeout, NULL);
+}
+
+static void run_server(int fd, const char *sc)
+{
+	uint8_t junk[4096];
+	unsigned int i;
+
+	/* The kernel's client path speaks first. */
+	if (!watch(fd, O.timeout * 3, is_hello)) {
+		R.hello = "bad";
+		return;
+	}
+	if (!strcmp(sc, "bad-version")) {
+		send_hello(fd, 2, 1);
+		watch(fd, O.timeout, NULL);
+		return;
+	}
+	if (!strcmp(sc, "bad-role")) {
+		send_hello(fd, 1, 0);
+		watch(fd, O.timeout, NULL);
+		return;
+	}
+	if (!strcmp(sc, "no-hello")) {
+		send_ping(fd, FT_PING, 1);
+		watch(fd, O.timeout, NULL);
+		return;
+	}
+	send_hello(fd, 1, 1);
+	R.hello = "ok";
+
+	if (!strcmp(sc, "oversize")) {
+		send_raw(fd, FT_DATA, 0, 0, 8 + DATA_MAX + 1, rnd64(), junk,
+			 sizeof(junk));
+	} else if (!strcmp(sc, "reserved")) {
+		send_raw(fd, FT_PONG, 0, 1, 8, 0, junk, 8);
+	} else if (!strcmp(sc, "data-unknown")) {
+		send_data(fd, rnd64(), 0, 0, 100);
+		watch(fd, O.timeout, is_reset);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "reset-unknown")) {
+		send_reset(fd, rnd64(), RR_ABORT);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "open-to-client")) {
+		send_open(fd, FT_OPEN, rnd64(), O.service, 65536);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "truncated")) {
+		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
+		shutdown(fd, SHUT_WR);
+	} else if (!strcmp(sc, "garbage")) {
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = rnd64() >> 24;
+		sendall(fd, junk, sizeof(junk));
+	} else {
+		/* Session scenarios: wait for the application's OPEN. */
+		uint64_t s;
+
+		if (!watch(fd, O.timeout * 5, is_open)) {
+			fprintf(stderr, "%s: no OPEN from the kernel\n", prog);
+			return;
+		}
+		s = R.sess;
+		if (!strcmp(sc, "refuse")) {
+			send_reset(fd, s, RR_REFUSED);
+			probe(fd);
+			return;
+		}
+		if (!strcmp(sc, "reset-protocol")) {
+			send_reset(fd, s, RR_PROTOCOL);
+			probe(fd);
+			return;
+		}
+		send_open(fd, FT_OPEN_ACK, s, 0, 1 << 20);
+		if (!strcmp(sc, "window")) {
+			send_data(fd, s, (uint64_t)R.window + 65536, 0, 100);
+		} else if (!strcmp(sc, "after-fin")) {
+			send_data(fd, s, 0, FIN, 0);
+			send_data(fd, s, 1, 0, 10);
+		} else if (!strcmp(sc, "ack-unsent")) {
+			/* Then behave: 5 bytes and FIN, ack what comes. */
+			send_ack(fd, s, 1ULL << 40, 1 << 20, 0);
+			send_data(fd, s, 0, FIN, 5);
+			watch(fd, O.timeout * 3, is_fin_acked);
+			probe(fd);
+			return;
+		}
+		watch(fd, O.timeout, is_reset);
+		probe(fd);
+		return;
+	}
+	watch(fd, O.timeout, NULL);
+}
+
+/* ---- app: a plain AF_KWIK client -------------------------------------- */
+
+static int run_app(uint32_t service)
+{
+	struct sockaddr_kwik a = {
+		.kw_family = kwik_family(),
+		.kw_service = service,
+	};
+	struct timeval tv = { .tv_sec = 20 };
+	char buf[4096];
+	long long got = 0;
+	int fd, e = 0;
+
+	memset(buf, 'a', 100);
+	fd = socket(a.kw_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket(AF_KWIK)");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		printf("app connect=%s sent=0 recv=0 end=-\n", ename(errno));
+		return 0;
+	}
+	if (send(fd, buf, 100, MSG_NOSIGNAL) != 100) {
+		printf("app connect=OK sent=0 recv=0 end=%s\n", ename(errno));
+		return 0;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n > 0) {
+			got += n;
+			continue;
+		}
+		e = n < 0 ? errno : 0;
+		break;
+	}
+	printf("app connect=OK sent=100 recv=%lld end=%s\n", got,
+	       e ? ename(e) : "EOF");
+	close(fd);
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	const struct scenario *s;
+
+	fprintf(f,
+		"usage: %s [OPTS] client|server ADDR:PORT SCENARIO\n"
+		"       %s app SERVICE\n"
+		"       %s list\n"
+		"  -s SERVICE  service of OPENs (default 8)\n"
+		"  -t MS       how long to watch the kernel react (2000)\n"
+		"  -n N        OPENs of open-flood (200)\n"
+		"  -L          hold an AF_KWIK listener on -s, never accepting\n"
+		"  -b N        its backlog (16)\n"
+		"  -r FILE     create FILE when the scenario is done\n"
+		"  -H MS       then keep the path open MS ms (or until SIGTERM)\n"
+		"  -v          trace frames on stderr\n"
+		"scenarios (c: client role, s: server role):\n",
+		prog, prog, prog);
+	for (s = scenarios; s->name; s++)
+		fprintf(f, "  %-15s %c%c  %s\n", s->name,
+			s->roles & 1 ? 'c' : ' ', s->roles & 2 ? 's' : ' ',
+			s->what);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sin;
+	const char *role, *sc;
+	int opt, fd, kfd = -1, one = 1;
+	unsigned int r;
+
+	while ((opt = getopt(argc, argv, "s:t:n:Lb:r:H:vh")) != -1) {
+		switch (opt) {
+		case 's': O.service = strtoul(optarg, NULL, 0); break;
+		case 't': O.timeout = atoi(optarg); break;
+		case 'n': O.count = strtoul(optarg, NULL, 0); break;
+		case 'L': O.klisten = true; break;
+		case 'b': O.backlog = atoi(optarg); break;
+		case 'r': O.ready = optarg; break;
+		case 'H': O.hold = atoi(optarg); break;
+		case 'v': O.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 1 && !strcmp(argv[0], "list")) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[0], "app"))
+		return run_app(strtoul(argv[1], NULL, 0));
+	if (argc != 3) {
+		usage(stderr);
+		return 1;
+	}
+	role = argv[0];
+	sc = argv[2];
+	if (!strcmp(role, "client"))
+		r = 1;
+	else if (!strcmp(role, "server"))
+		r = 2;
+	else {
+		usage(stderr);
+		return 1;
+	}
+	if (!find_scenario(sc, r)) {
+		fprintf(stderr, "%s: no scenario '%s' for role %s\n", prog, sc,
+			role);
+		return 1;
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	parse_addr(argv[1], &sin);
+	if (O.klisten)
+		kfd = kwik_listen();
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (r == 1) {
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			die("connect");
+	} else {
+		int lfd = fd;
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			die("bind");
+		if (listen(lfd, 4) < 0)
+			die("listen");
+		if (O.ready) {
+			/* Listening now: the test may add the path. */
+			char rf[512];
+
+			snprintf(rf, sizeof(rf), "%s.listen", O.ready);
+			close(open(rf, O_CREAT | O_WRONLY, 0644));
+		}
+		if (poll(&pfd, 1, O.timeout * 10) != 1) {
+			errno = ETIMEDOUT;
+			die("no connection from the kernel");
+		}
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept");
+		close(lfd);
+	}
+	nodelay(fd);
+
+	if (r == 1)
+		run_client(fd, sc);
+	else
+		run_server(fd, sc);
+
+	printf("peer scenario=%s role=%s hello=%s closed=%d alive=%s resets=%u"
+	       " reason=%d open_acks=%u refused=%u pongs=%u frames=%u"
+	       " kernel_bad=%u\n",
+	       sc, role, R.hello, R.closed,
+	       R.alive < 0 ? "-" : R.alive ? "1" : "0", R.resets,
+	       R.resets ? (int)R.reason : -1, R.open_acks, R.refused,
+	       R.pongs, R.frames, R.kbad);
+	fflush(stdout);
+	if (O.ready)
+		close(open(O.ready, O_CREAT | O_WRONLY, 0644));
+	if (O.hold > 0 && !R.closed) {
+		long long end = now_ms() + O.hold;
+
+		/* Keep answering PINGs so the path stays up. */
+		while (!stop && !R.closed && now_ms() < end)
+			watch(fd, 200, NULL);
+	}
+	close(fd);
+	if (kfd >= 0)
+		close(kfd);
+	return 0;
+}
