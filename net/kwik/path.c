@@ -38,6 +38,8 @@
  * would retry for many minutes) moves its sessions on in bounded time.
  */
 #define KWIK_PATH_IDLE		HZ
+/* Stale: no ACK for 2 * srtt + 4 * rttvar, at least this long. */
+#define KWIK_STALE_MIN_US	50000
 #define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
@@ -62,6 +64,7 @@ struct kwik_path {
 	struct work_struct free_work;
 	unsigned long events;		/* KWIK_EV_* bits */
 	bool dead;			/* being killed: no new work */
+	bool stale;			/* see kwik_path_stale() */
 
 	/* Owned by the work item (and by kill after cancelling it). */
 	struct socket *sock;
@@ -242,6 +245,11 @@ u8 kwik_path_state(const struct kwik_path *path)
 	return READ_ONCE(path->state);
 }
 
+bool kwik_path_stale(const struct kwik_path *path)
+{
+	return READ_ONCE(path->stale);
+}
+
 int kwik_path_last_error(const struct kwik_path *path)
 {
 	return READ_ONCE(path->error);
@@ -386,6 +394,45 @@ static void kwik_path_notify(struct kwik_path *path, bool up, int err)
 			kwik_session_path_up(sf->ks, path);
 		else
 			kwik_session_path_down(sf->ks, path, err);
+		sock_put(&sf->ks->sk);
+	}
+}
+
+static u32 kwik_path_stale_us(const struct kwik_path *path)
+{
+	return max_t(u32, 2 * path->m.srtt_us + 4 * path->m.rttvar_us,
+		     KWIK_STALE_MIN_US);
+}
+
+/*
+ * From the work, after measuring: mark the path stale while its lower
+ * connection has data outstanding and hears no ACK, and tell the
+ * sessions, which then resend on other paths what they gave this one.
+ */
+static void kwik_path_check_stale(struct kwik_path *path)
+{
+	bool stale = path->m.unacked_bytes &&
+		     path->m.ack_age_us >= kwik_path_stale_us(path);
+	struct kwik_subflow *sf;
+	struct list_head *pos;
+	LIST_HEAD(done);
+
+	if (stale == path->stale)
+		return;
+	WRITE_ONCE(path->stale, stale);
+	for (;;) {
+		spin_lock_bh(&path->lock);
+		pos = path->subflows.next;
+		if (pos == &path->subflows) {
+			list_splice(&done, &path->subflows);
+			spin_unlock_bh(&path->lock);
+			break;
+		}
+		sf = list_entry(pos, struct kwik_subflow, node);
+		list_move_tail(&sf->node, &done);
+		sock_hold(&sf->ks->sk);
+		spin_unlock_bh(&path->lock);
+		kwik_session_path_stale(sf->ks, path, stale);
 		sock_put(&sf->ks->sk);
 	}
 }
@@ -779,7 +826,11 @@ static void kwik_path_keepalive(struct kwik_path *path)
 	}
 	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_IDLE))
 		kwik_path_send_ctl(path, &ping);
-	mod_delayed_work(kwik_wq, &path->timer, KWIK_PATH_IDLE);
+	/* With data outstanding, look again as soon as it could be stale. */
+	mod_delayed_work(kwik_wq, &path->timer, path->m.unacked_bytes ?
+			 min_t(unsigned long, KWIK_PATH_IDLE,
+			       usecs_to_jiffies(kwik_path_stale_us(path)) / 2 + 1) :
+			 KWIK_PATH_IDLE);
 }
 
 static void kwik_path_timeout(struct kwik_path *path)
@@ -831,8 +882,14 @@ static void kwik_path_work(struct work_struct *work)
 		clear_bit(KWIK_EV_TX, &path->events);
 		again |= kwik_path_tx(path);
 	}
-	if (path->sock && path->state == KWIK_PATH_S_UP)
+	if (path->sock && path->state == KWIK_PATH_S_UP) {
 		kwik_path_measure(path);
+		kwik_path_check_stale(path);
+		/* Data outstanding: be back in time to see it go stale. */
+		if (path->m.unacked_bytes)
+			mod_delayed_work(kwik_wq, &path->timer,
+					 usecs_to_jiffies(kwik_path_stale_us(path)) / 2 + 1);
+	}
 	/* Budget exhausted: let other paths run, then continue. */
 	if (again)
 		kwik_path_queue(path, KWIK_EV_RX);

@@ -33,6 +33,7 @@ struct kwik_path_metrics {
 	u32 unacked_bytes;		/* queued in the lower socket */
 	u32 inflight_bytes;		/* sent, not yet acknowledged */
 	u32 retrans_ppm;
+	u32 ack_age_us;			/* since the lower socket's last ACK */
 	u64 delivery_rate;		/* bytes per second */
 };
 
@@ -93,6 +94,11 @@ void kwik_path_hold(struct kwik_path *path);
 void kwik_path_put(struct kwik_path *path);
 u32 kwik_path_id(const struct kwik_path *path);
 u8 kwik_path_state(const struct kwik_path *path);
+/*
+ * A stale path has data outstanding and no acknowledgment for much longer
+ * than its RTT: probably dead, not yet declared so.  Schedulers avoid it.
+ */
+bool kwik_path_stale(const struct kwik_path *path);
 int kwik_path_last_error(const struct kwik_path *path);
 
 /*

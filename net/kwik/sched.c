@@ -66,22 +66,34 @@ void kwik_sched_put(const struct kwik_sched_ops *ops)
 		module_put(ops->owner);
 }
 
-bool kwik_sched_usable(struct kwik_sock *ks, struct kwik_subflow *sf)
+/*
+ * Rank of a subflow for carrying data: 0 unusable, then stale backup,
+ * stale primary, backup, primary.  Only the best rank present is used:
+ * backups wait for every primary to fail, stale paths for every healthy
+ * one.
+ */
+static int kwik_sched_rank(struct kwik_subflow *sf)
 {
-	u32 i;
+	int rank;
 
 	if (!sf->path || !sf->up || !sf->active)
-		return false;
-	if (kwik_path_cfg(sf->path)->priority != KWIK_PRIORITY_BACKUP)
-		return true;
-	/* Backups carry data only while no primary path is usable. */
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		struct kwik_subflow *o = &ks->sf[i];
+		return 0;
+	rank = kwik_path_cfg(sf->path)->priority == KWIK_PRIORITY_BACKUP ? 1 : 2;
+	if (!kwik_path_stale(sf->path))
+		rank += 2;
+	return rank;
+}
 
-		if (o->path && o->up && o->active &&
-		    kwik_path_cfg(o->path)->priority != KWIK_PRIORITY_BACKUP)
+bool kwik_sched_usable(struct kwik_sock *ks, struct kwik_subflow *sf)
+{
+	int rank = kwik_sched_rank(sf);
+	u32 i;
+
+	if (!rank)
+		return false;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (kwik_sched_rank(&ks->sf[i]) > rank)
 			return false;
-	}
 	return true;
 }
 

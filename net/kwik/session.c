@@ -273,10 +273,20 @@ static void kwik_session_kick(struct kwik_sock *ks)
 			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
 }
 
-/* Control frames (ACK, RESET) need just one path. */
+/*
+ * Control frames (ACK, RESET) need just one path: the one data last came
+ * in on, which is known to work, else any usable one.
+ */
 static void kwik_session_kick_one(struct kwik_sock *ks)
 {
+	struct kwik_subflow *sf = ks->ack_sf;
 	u32 i;
+
+	if (sf && sf->path && sf->up && sf->active &&
+	    !kwik_path_stale(sf->path)) {
+		kwik_path_kick(sf->path, sf);
+		return;
+	}
 
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
 		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
@@ -593,6 +603,7 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 		return;
 	}
 	ks->ack_pending = true;
+	ks->ack_sf = kwik_session_sf(ks, path);
 	kwik_session_kick_one(ks);
 
 	if (ks->rcv_fin) {
@@ -1182,6 +1193,25 @@ void kwik_session_join_path(struct kwik_net *kn, struct kwik_path *path)
 	kvfree(list);
 }
 
+static void kwik_session_reinject(struct kwik_sock *ks);
+
+void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
+			     bool stale)
+{
+	struct sock *sk = &ks->sk;
+	struct kwik_subflow *sf;
+
+	lock_sock(sk);
+	sf = kwik_session_sf(ks, path);
+	if (sf && sf->active && sk->sk_state == TCP_ESTABLISHED) {
+		if (stale)
+			kwik_session_reinject(ks);
+		else
+			kwik_path_kick(path, sf);
+	}
+	release_sock(sk);
+}
+
 /* Resend everything not yet acknowledged on the remaining paths. */
 static void kwik_session_reinject(struct kwik_sock *ks)
 {
@@ -1295,8 +1325,9 @@ void kwik_session_close(struct kwik_sock *ks)
 		kwik_session_done(ks, 0);
 		break;
 	case TCP_ESTABLISHED:
-		if (!skb_queue_empty(&sk->sk_receive_queue) || ks->ofo_bytes) {
-			/* Unread data: abort, as TCP does. */
+		/* Unread data, or SO_LINGER with a zero time: abort, as TCP. */
+		if (!skb_queue_empty(&sk->sk_receive_queue) || ks->ofo_bytes ||
+		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
 			kwik_session_reset(ks, KWIK_RR_ABORT);
 			kwik_session_done(ks, 0);
 			break;

@@ -94,6 +94,7 @@ struct kwik_sock {
 	/* Paths; at most KWIK_SESSION_MAX_PATHS. */
 	struct kwik_subflow sf[KWIK_SESSION_MAX_PATHS];
 	u32 nsf;			/* attached subflows */
+	struct kwik_subflow *ack_sf;	/* where data last came in */
 
 	/* Listening sockets: accepted, not yet accept()ed children. */
 	struct list_head accept_q;
