@@ -232,10 +232,10 @@ check_out "client: service show, exact table" 0 \
 "ID  NAME  MATCH         FORWARD  PATHS  SESSIONS
 7   web   192.0.2.1:80  -        1      0" \
 	kwc service show
-JSON_KEYS="id name match forward paths sessions" \
+JSON_KEYS="id name match forward scheduler paths sessions" \
 check_json "client: service show -j, exact JSON" \
 	'[{"id": 7, "name": "web", "match": "192.0.2.1:80", "forward": null,
-	   "paths": 1, "sessions": 0}]' \
+	   "scheduler": "default", "paths": 1, "sessions": 0}]' \
 	kwc -j service show
 check_out "client: session show with no sessions" 0 \
 	"ID  SERVICE  ROLE  STATE  PATHS  TX  RX  ERROR" kwc session show

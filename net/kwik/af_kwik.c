@@ -18,10 +18,12 @@
 #include "frame.h"
 #include "path.h"
 #include "pernet.h"
+#include "sched.h"
 #include "sock.h"
 
 #define KWIK_CONNECT_TIMEOUT_MS		10000
-#define KWIK_CONNECT_TIMEOUT_MAX_MS	600000
+#define KWIK_NOPATH_TIMEOUT_MS		15000
+#define KWIK_TIMEOUT_MAX_MS		600000
 
 static struct proto kwik_proto = {
 	.name		= "KWIK",
@@ -78,6 +80,7 @@ static struct sock *kwik_sock_alloc(struct net *net, struct socket *sock,
 	ks = kwik_sk(sk);
 	ks->kn = kwik_pernet(net);
 	ks->connect_timeout_ms = KWIK_CONNECT_TIMEOUT_MS;
+	ks->nopath_timeout_ms = KWIK_NOPATH_TIMEOUT_MS;
 	kwik_session_init_sock(ks);
 	return sk;
 }
@@ -93,6 +96,17 @@ struct sock *kwik_sock_alloc_child(struct sock *parent)
 	sk->sk_rcvbuf = READ_ONCE(parent->sk_rcvbuf);
 	sk->sk_userlocks = parent->sk_userlocks;
 	kwik_sk(sk)->connect_timeout_ms = kwik_sk(parent)->connect_timeout_ms;
+	kwik_sk(sk)->nopath_timeout_ms = kwik_sk(parent)->nopath_timeout_ms;
+	if (kwik_sk(parent)->sched_set) {
+		const struct kwik_sched_ops *ops =
+			kwik_sched_get(kwik_sk(parent)->sched->name);
+
+		if (ops) {
+			kwik_sched_put(kwik_sk(sk)->sched);
+			kwik_sk(sk)->sched = ops;
+			kwik_sk(sk)->sched_set = true;
+		}
+	}
 	return sk;
 }
 
@@ -303,6 +317,8 @@ static void kwik_reset_session_state(struct kwik_sock *ks)
 	ks->fin_acked = false;
 	ks->fin_queued = false;
 	ks->rcv_fin = false;
+	ks->rcv_fin_early = false;
+	ks->rcv_fin_seq = 0;
 	ks->write_seq = 0;
 	ks->snd_nxt = 0;
 	ks->snd_una = 0;
@@ -326,6 +342,7 @@ static int kwik_connect(struct socket *sock, struct sockaddr *addr, int len,
 {
 	struct sockaddr_kwik *sa = (struct sockaddr_kwik *)addr;
 	struct kwik_path *paths[KWIK_SESSION_MAX_PATHS];
+	char sched[KWIK_SCHED_NAME_MAX] = "";
 	struct sock *sk = sock->sk;
 	struct kwik_sock *ks = kwik_sk(sk);
 	int n = 0, i, err;
@@ -336,7 +353,7 @@ static int kwik_connect(struct socket *sock, struct sockaddr *addr, int len,
 	/* Paths first: kn->lock must not be taken under the socket lock. */
 	if (!kwik_check_addr(addr, len))
 		n = kwik_paths_for_service(ks->kn, sa->kw_service, paths,
-					   ARRAY_SIZE(paths));
+					   ARRAY_SIZE(paths), sched);
 
 	lock_sock(sk);
 	switch (sock->state) {
@@ -373,7 +390,7 @@ static int kwik_connect(struct socket *sock, struct sockaddr *addr, int len,
 	kwik_unbind(ks);
 	kwik_reset_session_state(ks);
 	ks->service = sa->kw_service;
-	err = n ? kwik_session_start(ks, paths, n) : -ENETUNREACH;
+	err = n ? kwik_session_start(ks, paths, n, sched) : -ENETUNREACH;
 	if (err)
 		goto out;
 	sock->state = SS_CONNECTING;
@@ -667,20 +684,41 @@ static int kwik_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	struct kwik_sock *ks = kwik_sk(sock->sk);
+	const struct kwik_sched_ops *ops;
+	char name[KWIK_SCHED_NAME_MAX];
 	int val;
 
 	if (level != SOL_KWIK)
 		return -ENOPROTOOPT;
 	switch (optname) {
 	case KWIK_CONNECT_TIMEOUT:
+	case KWIK_NOPATH_TIMEOUT:
 		if (optlen < sizeof(int))
 			return -EINVAL;
 		if (copy_from_sockptr(&val, optval, sizeof(val)))
 			return -EFAULT;
-		if (val <= 0 || val > KWIK_CONNECT_TIMEOUT_MAX_MS)
+		if (val <= 0 || val > KWIK_TIMEOUT_MAX_MS)
 			return -EINVAL;
 		lock_sock(&ks->sk);
-		ks->connect_timeout_ms = val;
+		if (optname == KWIK_CONNECT_TIMEOUT)
+			ks->connect_timeout_ms = val;
+		else
+			ks->nopath_timeout_ms = val;
+		release_sock(&ks->sk);
+		return 0;
+	case KWIK_SCHEDULER:
+		if (!optlen || optlen >= KWIK_SCHED_NAME_MAX)
+			return -EINVAL;
+		memset(name, 0, sizeof(name));
+		if (copy_from_sockptr(name, optval, optlen))
+			return -EFAULT;
+		ops = kwik_sched_get(name);
+		if (!ops)
+			return -ENOENT;
+		lock_sock(&ks->sk);
+		kwik_sched_put(ks->sched);
+		ks->sched = ops;
+		ks->sched_set = true;
 		release_sock(&ks->sk);
 		return 0;
 	default:
@@ -693,6 +731,7 @@ static int kwik_getsockopt(struct socket *sock, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	struct kwik_sock *ks = kwik_sk(sock->sk);
+	char name[KWIK_SCHED_NAME_MAX];
 	struct kwik_info info;
 	int len, val;
 
@@ -713,11 +752,22 @@ static int kwik_getsockopt(struct socket *sock, int level, int optname,
 			return -EFAULT;
 		break;
 	case KWIK_CONNECT_TIMEOUT:
+	case KWIK_NOPATH_TIMEOUT:
 		if (len < (int)sizeof(int))
 			return -EINVAL;
 		len = sizeof(int);
-		val = READ_ONCE(ks->connect_timeout_ms);
+		val = optname == KWIK_CONNECT_TIMEOUT ?
+		      READ_ONCE(ks->connect_timeout_ms) :
+		      READ_ONCE(ks->nopath_timeout_ms);
 		if (copy_to_user(optval, &val, len))
+			return -EFAULT;
+		break;
+	case KWIK_SCHEDULER:
+		lock_sock(&ks->sk);
+		strscpy(name, ks->sched->name, sizeof(name));
+		release_sock(&ks->sk);
+		len = min_t(int, len, strlen(name) + 1);
+		if (copy_to_user(optval, name, len))
 			return -EFAULT;
 		break;
 	default:

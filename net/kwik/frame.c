@@ -19,6 +19,8 @@ static const u8 kwik_fixed_len[__KWIK_FT_MAX] = {
 	[KWIK_FT_RESET]		= 8,
 	[KWIK_FT_PING]		= 8,
 	[KWIK_FT_PONG]		= 8,
+	[KWIK_FT_JOIN]		= 16,
+	[KWIK_FT_JOIN_ACK]	= 16,
 };
 
 int kwik_frame_decode_hdr(struct kwik_frame *f, const u8 *buf)
@@ -96,6 +98,11 @@ int kwik_frame_decode_fixed(struct kwik_frame *f, const u8 *buf)
 	case KWIK_FT_PONG:
 		f->ping.stamp = get_unaligned_be64(buf);
 		break;
+	case KWIK_FT_JOIN:
+	case KWIK_FT_JOIN_ACK:
+		f->join.nonce = get_unaligned_be64(buf);
+		f->join.mac = get_unaligned_be64(buf + 8);
+		break;
 	default:
 		return -EPROTO;
 	}
@@ -143,6 +150,11 @@ int kwik_frame_encode(const struct kwik_frame *f, u8 *buf)
 	case KWIK_FT_PING:
 	case KWIK_FT_PONG:
 		put_unaligned_be64(f->ping.stamp, p);
+		break;
+	case KWIK_FT_JOIN:
+	case KWIK_FT_JOIN_ACK:
+		put_unaligned_be64(f->join.nonce, p);
+		put_unaligned_be64(f->join.mac, p + 8);
 		break;
 	}
 	return KWIK_HDR_LEN + fixed;

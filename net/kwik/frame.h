@@ -24,6 +24,8 @@ enum kwik_frame_type {
 	KWIK_FT_RESET,		/* abort a session */
 	KWIK_FT_PING,		/* path-level liveness / RTT probe */
 	KWIK_FT_PONG,
+	KWIK_FT_JOIN,		/* add this path to an open session */
+	KWIK_FT_JOIN_ACK,	/* join accepted */
 	__KWIK_FT_MAX
 };
 
@@ -72,6 +74,10 @@ struct kwik_frame {
 		struct {
 			u64 stamp;
 		} ping;
+		struct {
+			u64 nonce;	/* JOIN: fresh per attempt */
+			u64 mac;	/* proof of the session keys */
+		} join;		/* JOIN and JOIN_ACK */
 	};
 };
 

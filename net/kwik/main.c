@@ -16,6 +16,7 @@
 #include "af_kwik.h"
 #include "netlink.h"
 #include "pernet.h"
+#include "sched.h"
 #include "transport.h"
 
 int kwik_family = AF_KWIK;
@@ -39,9 +40,12 @@ static int __init kwik_init(void)
 	err = kwik_pernet_init();
 	if (err)
 		goto err_wq;
-	err = kwik_transport_tcp_init();
+	err = kwik_sched_init();
 	if (err)
 		goto err_pernet;
+	err = kwik_transport_tcp_init();
+	if (err)
+		goto err_sched;
 	err = kwik_nl_init();
 	if (err)
 		goto err_tcp;
@@ -55,6 +59,8 @@ err_nl:
 	kwik_nl_exit();
 err_tcp:
 	kwik_transport_tcp_exit();
+err_sched:
+	kwik_sched_exit();
 err_pernet:
 	kwik_pernet_exit();
 err_wq:
@@ -68,6 +74,7 @@ static void __exit kwik_exit(void)
 	kwik_nl_exit();
 	kwik_pernet_exit();	/* closes every path and listener */
 	kwik_transport_tcp_exit();
+	kwik_sched_exit();
 	destroy_workqueue(kwik_wq);	/* drains deferred frees */
 }
 

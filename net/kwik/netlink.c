@@ -137,6 +137,8 @@ static const struct nla_policy kwik_service_policy[KWIK_SERVICE_A_MAX + 1] = {
 				      .len = KWIK_NAME_MAX - 1 },
 	[KWIK_SERVICE_A_MATCH]	  = KWIK_NL_ADDR_PORT,
 	[KWIK_SERVICE_A_FORWARD]  = KWIK_NL_ADDR_PORT,
+	[KWIK_SERVICE_A_SCHEDULER] = { .type = NLA_NUL_STRING,
+				       .len = KWIK_SCHED_NAME_MAX - 1 },
 	[KWIK_SERVICE_A_FLAGS]	  = NLA_POLICY_MASK(NLA_U32, KWIK_SERVICE_F_ALL),
 	[KWIK_SERVICE_A_SESSIONS] = KWIK_NL_READ_ONLY,
 	[KWIK_SERVICE_A_PATHS]	  = KWIK_NL_READ_ONLY,
@@ -228,8 +230,14 @@ static int kwik_nl_put_path_stats(struct sk_buff *skb,
 			      pi->rx_dropped, KWIK_PATH_STATS_A_PAD) ||
 	    nla_put_u32(skb, KWIK_PATH_STATS_A_CONNECTS, pi->connects) ||
 	    nla_put_u32(skb, KWIK_PATH_STATS_A_FAILURES, pi->failures) ||
-	    nla_put_u32(skb, KWIK_PATH_STATS_A_SRTT_US, pi->srtt_us) ||
-	    nla_put_u32(skb, KWIK_PATH_STATS_A_RTTVAR_US, pi->rttvar_us)) {
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_SRTT_US, pi->m.srtt_us) ||
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_RTTVAR_US, pi->m.rttvar_us) ||
+	    nla_put_u64_64bit(skb, KWIK_PATH_STATS_A_DELIVERY_RATE,
+			      pi->m.delivery_rate, KWIK_PATH_STATS_A_PAD) ||
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_RETRANS_PPM, pi->m.retrans_ppm) ||
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_INFLIGHT,
+			pi->m.inflight_bytes) ||
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_CWND, pi->m.cwnd_bytes)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -327,7 +335,10 @@ static int kwik_nl_put_service(struct sk_buff *skb, struct kwik_net *kn,
 	    kwik_nl_put_addr(skb, KWIK_SERVICE_A_FORWARD, &svc->cfg.forward) ||
 	    nla_put_u32(skb, KWIK_SERVICE_A_FLAGS, svc->cfg.flags) ||
 	    nla_put_u32(skb, KWIK_SERVICE_A_SESSIONS, si.sessions) ||
-	    nla_put_u32(skb, KWIK_SERVICE_A_PATHS, si.paths)) {
+	    nla_put_u32(skb, KWIK_SERVICE_A_PATHS, si.paths) ||
+	    (svc->cfg.scheduler[0] &&
+	     nla_put_string(skb, KWIK_SERVICE_A_SCHEDULER,
+			    svc->cfg.scheduler))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -824,6 +835,9 @@ static int kwik_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 		kwik_nl_get_addr(&cfg.forward, tb[KWIK_SERVICE_A_FORWARD]);
 	if (tb[KWIK_SERVICE_A_FLAGS])
 		cfg.flags = nla_get_u32(tb[KWIK_SERVICE_A_FLAGS]);
+	if (tb[KWIK_SERVICE_A_SCHEDULER])
+		nla_strscpy(cfg.scheduler, tb[KWIK_SERVICE_A_SCHEDULER],
+			    sizeof(cfg.scheduler));
 
 	msg = kwik_nl_reply_new(info, KWIK_CMD_SERVICE_ADD, &hdr);
 	if (!msg) {

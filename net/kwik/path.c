@@ -38,6 +38,8 @@
  * would retry for many minutes) moves its sessions on in bounded time.
  */
 #define KWIK_PATH_IDLE		HZ
+/* Stale: no ACK for 2 * srtt + 4 * rttvar, at least this long. */
+#define KWIK_STALE_MIN_US	50000
 #define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
@@ -62,6 +64,7 @@ struct kwik_path {
 	struct work_struct free_work;
 	unsigned long events;		/* KWIK_EV_* bits */
 	bool dead;			/* being killed: no new work */
+	bool stale;			/* see kwik_path_stale() */
 
 	/* Owned by the work item (and by kill after cancelling it). */
 	struct socket *sock;
@@ -87,7 +90,7 @@ struct kwik_path {
 	u32 nsessions;
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
-	u32 srtt_us, rttvar_us;
+	struct kwik_path_metrics m;	/* refreshed by the work */
 
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
@@ -242,6 +245,11 @@ u8 kwik_path_state(const struct kwik_path *path)
 	return READ_ONCE(path->state);
 }
 
+bool kwik_path_stale(const struct kwik_path *path)
+{
+	return READ_ONCE(path->stale);
+}
+
 int kwik_path_last_error(const struct kwik_path *path)
 {
 	return READ_ONCE(path->error);
@@ -265,8 +273,7 @@ void kwik_path_get_info(struct kwik_path *path, struct kwik_path_info *info)
 	info->rx_dropped = path->rx_dropped;
 	info->connects = path->connects;
 	info->failures = path->failures;
-	info->srtt_us = path->srtt_us;
-	info->rttvar_us = path->rttvar_us;
+	info->m = path->m;
 	spin_unlock_bh(&path->lock);
 }
 
@@ -391,6 +398,45 @@ static void kwik_path_notify(struct kwik_path *path, bool up, int err)
 	}
 }
 
+static u32 kwik_path_stale_us(const struct kwik_path *path)
+{
+	return max_t(u32, 2 * path->m.srtt_us + 4 * path->m.rttvar_us,
+		     KWIK_STALE_MIN_US);
+}
+
+/*
+ * From the work, after measuring: mark the path stale while its lower
+ * connection has data outstanding and hears no ACK, and tell the
+ * sessions, which then resend on other paths what they gave this one.
+ */
+static void kwik_path_check_stale(struct kwik_path *path)
+{
+	bool stale = path->m.unacked_bytes &&
+		     path->m.ack_age_us >= kwik_path_stale_us(path);
+	struct kwik_subflow *sf;
+	struct list_head *pos;
+	LIST_HEAD(done);
+
+	if (stale == path->stale)
+		return;
+	WRITE_ONCE(path->stale, stale);
+	for (;;) {
+		spin_lock_bh(&path->lock);
+		pos = path->subflows.next;
+		if (pos == &path->subflows) {
+			list_splice(&done, &path->subflows);
+			spin_unlock_bh(&path->lock);
+			break;
+		}
+		sf = list_entry(pos, struct kwik_subflow, node);
+		list_move_tail(&sf->node, &done);
+		sock_hold(&sf->ks->sk);
+		spin_unlock_bh(&path->lock);
+		kwik_session_path_stale(sf->ks, path, stale);
+		sock_put(&sf->ks->sk);
+	}
+}
+
 /* ---- State machine ---- */
 
 static void kwik_path_set_state(struct kwik_path *path, u8 state, int err)
@@ -475,16 +521,36 @@ static void kwik_path_connect(struct kwik_path *path)
 	set_bit(KWIK_EV_RX, &path->events);
 }
 
+static void kwik_path_measure(struct kwik_path *path)
+{
+	struct kwik_path_metrics m = {};
+
+	if (!path->ops->metrics)
+		return;
+	path->ops->metrics(path->sock, &m);
+	spin_lock_bh(&path->lock);
+	path->m = m;
+	spin_unlock_bh(&path->lock);
+}
+
+void kwik_path_get_metrics(struct kwik_path *path, struct kwik_path_metrics *m)
+{
+	spin_lock_bh(&path->lock);
+	*m = path->m;
+	spin_unlock_bh(&path->lock);
+}
+
 static void kwik_path_up(struct kwik_path *path)
 {
 	path->last_rx = jiffies;
 	mod_delayed_work(kwik_wq, &path->timer, KWIK_PATH_IDLE);
 	path->backoff = 0;
-	if (path->ops->rtt)
-		path->ops->rtt(path->sock, &path->srtt_us, &path->rttvar_us);
+	kwik_path_measure(path);
 	kwik_path_set_state(path, KWIK_PATH_S_UP, 0);
 	kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_UP);
 	kwik_path_notify(path, true, 0);
+	if (path->role == KWIK_ROLE_CLIENT)
+		kwik_session_join_path(path->kn, path);
 }
 
 /* ---- Receive ---- */
@@ -760,7 +826,11 @@ static void kwik_path_keepalive(struct kwik_path *path)
 	}
 	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_IDLE))
 		kwik_path_send_ctl(path, &ping);
-	mod_delayed_work(kwik_wq, &path->timer, KWIK_PATH_IDLE);
+	/* With data outstanding, look again as soon as it could be stale. */
+	mod_delayed_work(kwik_wq, &path->timer, path->m.unacked_bytes ?
+			 min_t(unsigned long, KWIK_PATH_IDLE,
+			       usecs_to_jiffies(kwik_path_stale_us(path)) / 2 + 1) :
+			 KWIK_PATH_IDLE);
 }
 
 static void kwik_path_timeout(struct kwik_path *path)
@@ -812,14 +882,13 @@ static void kwik_path_work(struct work_struct *work)
 		clear_bit(KWIK_EV_TX, &path->events);
 		again |= kwik_path_tx(path);
 	}
-	if (path->sock && path->ops->rtt && path->state == KWIK_PATH_S_UP) {
-		u32 srtt, rttvar;
-
-		path->ops->rtt(path->sock, &srtt, &rttvar);
-		spin_lock_bh(&path->lock);
-		path->srtt_us = srtt;
-		path->rttvar_us = rttvar;
-		spin_unlock_bh(&path->lock);
+	if (path->sock && path->state == KWIK_PATH_S_UP) {
+		kwik_path_measure(path);
+		kwik_path_check_stale(path);
+		/* Data outstanding: be back in time to see it go stale. */
+		if (path->m.unacked_bytes)
+			mod_delayed_work(kwik_wq, &path->timer,
+					 usecs_to_jiffies(kwik_path_stale_us(path)) / 2 + 1);
 	}
 	/* Budget exhausted: let other paths run, then continue. */
 	if (again)
@@ -957,12 +1026,16 @@ struct kwik_path *kwik_path_find(struct kwik_net *kn, u32 id)
 }
 
 int kwik_paths_for_service(struct kwik_net *kn, u32 service,
-			   struct kwik_path **paths, int max)
+			   struct kwik_path **paths, int max, char *sched)
 {
+	struct kwik_service *svc;
 	struct kwik_path *path;
 	int n = 0;
 
 	mutex_lock(&kn->lock);
+	svc = kwik_service_find(kn, service);
+	if (svc && sched)
+		strscpy(sched, svc->cfg.scheduler, KWIK_SCHED_NAME_MAX);
 	list_for_each_entry(path, &kn->paths, node) {
 		if (n == max)
 			break;

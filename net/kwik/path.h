@@ -26,6 +26,17 @@ struct kwik_path_cfg {
 	char peer_name[KWIK_PEER_NAME_MAX];
 };
 
+/* Measurements of a path's lower connection. */
+struct kwik_path_metrics {
+	u32 srtt_us, rttvar_us;
+	u32 cwnd_bytes;
+	u32 unacked_bytes;		/* queued in the lower socket */
+	u32 inflight_bytes;		/* sent, not yet acknowledged */
+	u32 retrans_ppm;
+	u32 ack_age_us;			/* since the lower socket's last ACK */
+	u64 delivery_rate;		/* bytes per second */
+};
+
 /* A consistent snapshot of a path's state and counters. */
 struct kwik_path_info {
 	u8 state;			/* enum kwik_path_state */
@@ -33,7 +44,7 @@ struct kwik_path_info {
 	u32 sessions;
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
-	u32 srtt_us, rttvar_us;
+	struct kwik_path_metrics m;
 };
 
 /*
@@ -49,10 +60,11 @@ struct kwik_path *kwik_path_find(struct kwik_net *kn, u32 id);
 
 /*
  * Up to @max paths carrying @service, each with a reference the caller
- * drops with kwik_path_put().  Takes kn->lock.
+ * drops with kwik_path_put(), and the service's scheduler name ("" if
+ * none) in @sched (KWIK_SCHED_NAME_MAX bytes).  Takes kn->lock.
  */
 int kwik_paths_for_service(struct kwik_net *kn, u32 service,
-			   struct kwik_path **paths, int max);
+			   struct kwik_path **paths, int max, char *sched);
 
 /* Iteration over kn->paths, kn->lock held: NULL starts, NULL ends. */
 struct kwik_path *kwik_path_next(struct kwik_net *kn, struct kwik_path *prev);
@@ -76,10 +88,17 @@ struct kwik_txframe {
 	u32 payload;			/* session bytes this frame carries */
 };
 
+/* Last measurements, refreshed by the path's work (any context). */
+void kwik_path_get_metrics(struct kwik_path *path, struct kwik_path_metrics *m);
 void kwik_path_hold(struct kwik_path *path);
 void kwik_path_put(struct kwik_path *path);
 u32 kwik_path_id(const struct kwik_path *path);
 u8 kwik_path_state(const struct kwik_path *path);
+/*
+ * A stale path has data outstanding and no acknowledgment for much longer
+ * than its RTT: probably dead, not yet declared so.  Schedulers avoid it.
+ */
+bool kwik_path_stale(const struct kwik_path *path);
 int kwik_path_last_error(const struct kwik_path *path);
 
 /*

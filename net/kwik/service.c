@@ -17,6 +17,7 @@
 
 #include "path.h"
 #include "pernet.h"
+#include "sched.h"
 #include "service.h"
 #include "session.h"
 
@@ -71,6 +72,15 @@ int kwik_service_add(struct kwik_net *kn, const struct kwik_service_cfg *cfg,
 	if (cfg->flags) {
 		NL_SET_ERR_MSG_MOD(extack, "unknown service flags");
 		return -EINVAL;
+	}
+	if (cfg->scheduler[0]) {
+		const struct kwik_sched_ops *ops = kwik_sched_get(cfg->scheduler);
+
+		if (!ops) {
+			NL_SET_ERR_MSG_MOD(extack, "unknown scheduler");
+			return -ENOENT;
+		}
+		kwik_sched_put(ops);
 	}
 	/* The data path cannot hand sessions to a local TCP server yet. */
 	if (cfg->forward.ss_family) {

@@ -16,6 +16,7 @@ struct kwik_service_cfg {
 	char name[KWIK_NAME_MAX];	/* "" if none */
 	struct sockaddr_storage match;	/* ss_family 0: none */
 	struct sockaddr_storage forward;/* ss_family 0: none */
+	char scheduler[KWIK_SCHED_NAME_MAX];	/* "" : the default */
 	u32 flags;
 };
 

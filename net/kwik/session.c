@@ -15,9 +15,10 @@
  *
  * Everything here runs in process context under the session's socket lock.
  */
-#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/rbtree.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
 #include <net/sock.h>
 #include <linux/kwik.h>
 
@@ -25,6 +26,7 @@
 #include "netlink.h"
 #include "path.h"
 #include "pernet.h"
+#include "sched.h"
 #include "session.h"
 #include "sock.h"
 
@@ -228,6 +230,11 @@ int kwik_session_attach(struct kwik_sock *ks, struct kwik_path *path)
 	sock_owned_by_me(&ks->sk);
 	if (!sf)
 		return -ENOSPC;
+	sf->active = false;
+	sf->ctl = KWIK_SF_CTL_NONE;
+	sf->snd_nxt = ks->snd_una;
+	sf->credit = 0;
+	sf->tx_bytes = 0;
 	err = kwik_path_attach(path, sf);
 	if (!err)
 		ks->nsf++;
@@ -242,6 +249,7 @@ static void kwik_session_detach_sf(struct kwik_sock *ks,
 	kwik_path_detach(path, sf);
 	WRITE_ONCE(sf->path, NULL);
 	sf->up = false;
+	sf->active = false;
 	ks->nsf--;
 	kwik_path_put(path);
 }
@@ -265,13 +273,23 @@ static void kwik_session_kick(struct kwik_sock *ks)
 			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
 }
 
-/* Control frames (ACK, OPEN_ACK, RESET) need just one path. */
+/*
+ * Control frames (ACK, RESET) need just one path: the one data last came
+ * in on, which is known to work, else any usable one.
+ */
 static void kwik_session_kick_one(struct kwik_sock *ks)
 {
+	struct kwik_subflow *sf = ks->ack_sf;
 	u32 i;
 
+	if (sf && sf->path && sf->up && sf->active &&
+	    !kwik_path_stale(sf->path)) {
+		kwik_path_kick(sf->path, sf);
+		return;
+	}
+
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (ks->sf[i].path && ks->sf[i].up) {
+		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
 			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
 			return;
 		}
@@ -285,6 +303,32 @@ static void kwik_session_arm(struct kwik_sock *ks, unsigned long delay)
 	/* A pending timer holds a socket reference. */
 	if (!mod_delayed_work(kwik_wq, &ks->timeout_work, delay))
 		sock_hold(&ks->sk);
+}
+
+/* Arm the timer for the earliest pending deadline. */
+static void kwik_session_rearm(struct kwik_sock *ks)
+{
+	unsigned long d[] = { ks->connect_deadline, ks->nopath_deadline,
+			      ks->linger_deadline };
+	unsigned long next = 0;
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(d); i++)
+		if (d[i] && (!next || time_before(d[i], next)))
+			next = d[i];
+	if (next)
+		kwik_session_arm(ks, time_after(next, jiffies) ?
+				 next - jiffies : 0);
+}
+
+static bool kwik_session_has_active(struct kwik_sock *ks)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (ks->sf[i].path && ks->sf[i].active)
+			return true;
+	return false;
 }
 
 void kwik_session_disarm(struct kwik_sock *ks)
@@ -312,7 +356,7 @@ static void kwik_session_flush_ack(struct kwik_sock *ks)
 		return;
 	f.ack.data_ack = ks->rcv_nxt;
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (ks->sf[i].path && ks->sf[i].up) {
+		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
 			kwik_path_send_ctl(ks->sf[i].path, &f);
 			break;
 		}
@@ -339,6 +383,9 @@ void kwik_session_done(struct kwik_sock *ks, int err)
 	}
 	kwik_session_detach_all(ks);
 	kwik_session_unhash(ks);
+	ks->connect_deadline = 0;
+	ks->nopath_deadline = 0;
+	ks->linger_deadline = 0;
 	kwik_session_disarm(ks);
 	__skb_queue_purge(&sk->sk_write_queue);
 	sk->sk_wmem_queued = 0;
@@ -371,12 +418,20 @@ static void kwik_session_timeout(struct work_struct *work)
 	struct sock *sk = &ks->sk;
 
 	lock_sock(sk);
-	if (sk->sk_state == TCP_SYN_SENT) {
+	if (sk->sk_state == TCP_SYN_SENT && ks->connect_deadline &&
+	    time_after_eq(jiffies, ks->connect_deadline)) {
 		kwik_session_done(ks, ETIMEDOUT);
-	} else if (sock_flag(sk, SOCK_DEAD) && sk->sk_state != TCP_CLOSE) {
-		/* Linger expired: give up on the peer. */
+	} else if (ks->nopath_deadline &&
+		   time_after_eq(jiffies, ks->nopath_deadline)) {
+		/* No path came back in time. */
+		kwik_session_done(ks, ETIMEDOUT);
+	} else if (ks->linger_deadline &&
+		   time_after_eq(jiffies, ks->linger_deadline)) {
+		/* Orphan could not finish: give up on the peer. */
 		kwik_session_reset(ks, KWIK_RR_TIMEOUT);
 		kwik_session_done(ks, ETIMEDOUT);
+	} else {
+		kwik_session_rearm(ks);
 	}
 	release_sock(sk);
 	sock_put(sk);
@@ -388,7 +443,7 @@ void kwik_session_reset(struct kwik_sock *ks, u32 reason)
 	u32 i;
 
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (ks->sf[i].path && ks->sf[i].up) {
+		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
 			kwik_path_send_reset(ks->sf[i].path, ks->id, reason);
 			return;
 		}
@@ -548,6 +603,7 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 		return;
 	}
 	ks->ack_pending = true;
+	ks->ack_sf = kwik_session_sf(ks, path);
 	kwik_session_kick_one(ks);
 
 	if (ks->rcv_fin) {
@@ -559,6 +615,9 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 	/* Beyond the window we advertised: a broken or hostile sender. */
 	if (end > ks->rcv_edge_adv + (fin ? 1 : 0) &&
 	    end > kwik_rcv_edge(ks))
+		goto bad;
+	/* Nothing may follow the FIN. */
+	if (ks->rcv_fin_early && end > ks->rcv_fin_seq)
 		goto bad;
 	if (end < ks->rcv_nxt || (end == ks->rcv_nxt && !fin))
 		goto drop;			/* duplicate */
@@ -576,12 +635,17 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 		sk->sk_data_ready(sk);
 	}
 	if (fin) {
-		/* Only an in-order FIN ends the stream. */
-		if (end == ks->rcv_nxt)
-			kwik_session_rx_fin(ks);
-		else
+		/*
+		 * On several paths the FIN can overtake data: remember it
+		 * and end the stream once everything before it is in.
+		 */
+		if (ks->rcv_fin_early && ks->rcv_fin_seq != end)
 			goto bad_noskb;
+		ks->rcv_fin_early = true;
+		ks->rcv_fin_seq = end;
 	}
+	if (ks->rcv_fin_early && ks->rcv_nxt == ks->rcv_fin_seq)
+		kwik_session_rx_fin(ks);
 	kwik_session_maybe_finish(ks);
 	return;
 drop:
@@ -644,11 +708,82 @@ static void kwik_session_rx_ack(struct kwik_sock *ks, struct kwik_path *path,
 	kwik_session_maybe_finish(ks);
 }
 
+/* ---- Joining paths ---- */
+
+/*
+ * JOIN proof: a MAC of the session ID and a fresh nonce under both
+ * session keys, which only the two ends learnt (in OPEN and OPEN_ACK, on
+ * the session's first path).  JOIN_ACK answers with the inverted nonce.
+ */
+static u64 kwik_join_mac(struct kwik_sock *ks, u64 nonce)
+{
+	siphash_key_t key;
+
+	key.key[0] = ks->role == KWIK_ROLE_CLIENT ? ks->key : ks->peer_key;
+	key.key[1] = ks->role == KWIK_ROLE_CLIENT ? ks->peer_key : ks->key;
+	return siphash_2u64(nonce, ks->id, &key);
+}
+
+/* A subflow is usable in both directions now: no more waiting for paths. */
+static void kwik_session_sf_active(struct kwik_sock *ks,
+				   struct kwik_subflow *sf)
+{
+	sf->active = true;
+	if (ks->nopath_deadline) {
+		ks->nopath_deadline = 0;
+		kwik_session_disarm(ks);
+		kwik_session_rearm(ks);
+	}
+	kwik_session_kick(ks);
+}
+
+/* JOIN on a server path: add the path to a live session. */
+static void kwik_session_rx_join(struct kwik_net *kn, struct kwik_path *path,
+				 const struct kwik_frame *f)
+{
+	struct kwik_subflow *sf;
+	struct kwik_sock *ks;
+	struct sock *sk;
+
+	ks = kwik_session_lookup(kn, f->session, KWIK_ROLE_SERVER);
+	if (!ks)
+		goto refuse;
+	sk = &ks->sk;
+	lock_sock(sk);
+	if (sk->sk_state != TCP_ESTABLISHED ||
+	    f->join.mac != kwik_join_mac(ks, f->join.nonce)) {
+		release_sock(sk);
+		sock_put(sk);
+		goto refuse;
+	}
+	sf = kwik_session_sf(ks, path);
+	if (!sf) {
+		if (kwik_session_attach(ks, path)) {
+			release_sock(sk);
+			sock_put(sk);
+			goto refuse;
+		}
+		sf = kwik_session_sf(ks, path);
+	}
+	sf->up = true;
+	sf->nonce = f->join.nonce;
+	sf->ctl = KWIK_SF_CTL_JOIN_ACK;
+	kwik_session_sf_active(ks, sf);
+	release_sock(sk);
+	sock_put(sk);
+	return;
+refuse:
+	/* Unknown session or bad proof: this path only learns "no". */
+	kwik_path_count_drop(path);
+	kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
+}
+
 /* OPEN on a server path: create the child session for a listener. */
 static void kwik_session_rx_open(struct kwik_net *kn, struct kwik_path *path,
 				 const struct kwik_frame *f)
 {
 	struct sock *lsk, *child;
+	struct kwik_subflow *sf;
 	struct kwik_sock *cks;
 	u32 reason = KWIK_RR_REFUSED;
 
@@ -671,7 +806,8 @@ static void kwik_session_rx_open(struct kwik_net *kn, struct kwik_path *path,
 	cks->id = f->session;
 	cks->service = f->open.service;
 	cks->role = KWIK_ROLE_SERVER;
-	cks->key = f->open.key;
+	cks->peer_key = f->open.key;
+	cks->key = get_random_u64();
 	cks->snd_edge = f->open.window;
 	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
 	if (kwik_session_attach(cks, path)) {
@@ -683,7 +819,11 @@ static void kwik_session_rx_open(struct kwik_net *kn, struct kwik_path *path,
 	kwik_set_state(child, TCP_ESTABLISHED);
 	kwik_session_hash(cks);
 	/* The OPEN_ACK goes out as this session's first frame. */
-	kwik_path_kick(path, kwik_session_sf(cks, path));
+	sf = kwik_session_sf(cks, path);
+	sf->up = true;
+	sf->active = true;
+	sf->ctl = KWIK_SF_CTL_OPEN_ACK;
+	kwik_path_kick(path, sf);
 	kwik_session_event(cks, KWIK_EVENT_SESSION_OPEN);
 	release_sock(child);
 
@@ -701,16 +841,20 @@ refuse:
 void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		     const struct kwik_frame *f, struct sk_buff *payload)
 {
+	struct kwik_subflow *sf;
 	struct kwik_sock *ks;
 	struct sock *sk;
 
-	if (f->type == KWIK_FT_OPEN) {
+	if (f->type == KWIK_FT_OPEN || f->type == KWIK_FT_JOIN) {
 		kfree_skb(payload);
 		if (role != KWIK_ROLE_SERVER) {
 			kwik_path_count_drop(path);
 			return;
 		}
-		kwik_session_rx_open(kn, path, f);
+		if (f->type == KWIK_FT_OPEN)
+			kwik_session_rx_open(kn, path, f);
+		else
+			kwik_session_rx_join(kn, path, f);
 		return;
 	}
 
@@ -720,7 +864,8 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 	sk = &ks->sk;
 	lock_sock(sk);
 	/* Only paths the session was opened or joined on may speak for it. */
-	if (!kwik_session_sf(ks, path)) {
+	sf = kwik_session_sf(ks, path);
+	if (!sf) {
 		release_sock(sk);
 		sock_put(sk);
 		goto unknown;
@@ -733,13 +878,27 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 			kwik_path_count_drop(path);
 			break;
 		}
+		ks->connect_deadline = 0;
 		kwik_session_disarm(ks);
 		ks->snd_edge = f->open.window;
+		ks->peer_key = f->open.key;
 		/* connect() moves the socket to SS_CONNECTED, as TCP does. */
 		kwik_set_state(sk, TCP_ESTABLISHED);
 		kwik_session_event(ks, KWIK_EVENT_SESSION_OPEN);
 		sk->sk_state_change(sk);
+		sf->active = true;
+		kwik_session_join_all(ks);
 		kwik_session_kick(ks);
+		break;
+	case KWIK_FT_JOIN_ACK:
+		kfree_skb(payload);
+		if (role != KWIK_ROLE_CLIENT || sf->active ||
+		    f->join.nonce != ~sf->nonce ||
+		    f->join.mac != kwik_join_mac(ks, ~sf->nonce)) {
+			kwik_path_count_drop(path);
+			break;
+		}
+		kwik_session_sf_active(ks, sf);
 		break;
 	case KWIK_FT_DATA:
 		if (sk->sk_state != TCP_ESTABLISHED) {
@@ -769,7 +928,8 @@ unknown:
 	kfree_skb(payload);
 	kwik_path_count_drop(path);
 	/* Never answer a RESET or an ACK: late ones are normal. */
-	if (f->type == KWIK_FT_DATA || f->type == KWIK_FT_OPEN_ACK)
+	if (f->type == KWIK_FT_DATA || f->type == KWIK_FT_OPEN_ACK ||
+	    f->type == KWIK_FT_JOIN_ACK)
 		kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
 }
 
@@ -780,30 +940,76 @@ static void kwik_tx_ctl(struct kwik_txframe *tx, const struct kwik_frame *f)
 	tx->hdr_len = kwik_frame_encode(f, tx->hdr);
 }
 
-/* Does any primary path work?  Then backups stay idle. */
-static bool kwik_session_use_path(struct kwik_sock *ks, struct kwik_path *path)
+/* The skb holding sequence number @dsn (< write_seq), or NULL. */
+static struct sk_buff *kwik_snd_skb(struct kwik_sock *ks, u64 dsn)
 {
-	u32 i;
+	struct sk_buff *skb = ks->snd_head;
 
-	if (kwik_path_cfg(path)->priority != KWIK_PRIORITY_BACKUP)
-		return true;
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		struct kwik_path *p = ks->sf[i].path;
+	if (skb && KWIK_SKB_CB(skb)->dsn <= dsn &&
+	    dsn < KWIK_SKB_CB(skb)->dsn + skb->len)
+		return skb;
+	skb_queue_walk(&ks->sk.sk_write_queue, skb)
+		if (dsn < KWIK_SKB_CB(skb)->dsn + skb->len)
+			return skb;
+	return NULL;
+}
 
-		if (p && ks->sf[i].up &&
-		    kwik_path_cfg(p)->priority != KWIK_PRIORITY_BACKUP)
-			return false;
+/* Where @sf would send from: its own point if redundant, else the session's. */
+static u64 kwik_sf_next(struct kwik_sock *ks, struct kwik_subflow *sf)
+{
+	if (ks->sched->redundant)
+		return max(sf->snd_nxt, ks->snd_una);
+	return ks->snd_nxt;
+}
+
+static bool kwik_session_build_data(struct kwik_sock *ks,
+				    struct kwik_subflow *sf,
+				    struct kwik_txframe *tx)
+{
+	struct kwik_frame f = { .session = ks->id, .type = KWIK_FT_DATA };
+	struct sock *sk = &ks->sk;
+	u64 from = kwik_sf_next(ks, sf);
+	struct sk_buff *skb;
+	u32 off, len;
+
+	if (from >= ks->write_seq || from >= ks->snd_edge ||
+	    !kwik_sched_usable(ks, sf))
+		return false;
+	skb = kwik_snd_skb(ks, from);
+	if (WARN_ON_ONCE(!skb))
+		return false;
+	off = from - KWIK_SKB_CB(skb)->dsn;
+	len = min_t(u64, skb->len - off, ks->snd_edge - from);
+	if (!ks->sched->may_send(ks, sf, len))
+		return false;
+
+	f.data.dsn = from;
+	f.data.len = len;
+	tx->hdr_len = kwik_frame_encode(&f, tx->hdr);
+	tx->skb = skb_get(skb);
+	tx->off = off;
+	tx->len = len;
+	tx->payload = len;
+
+	sf->snd_nxt = from + len;
+	sf->tx_bytes += len;
+	if (ks->sched->sent)
+		ks->sched->sent(ks, sf, len);
+	if (from + len > ks->snd_nxt) {
+		ks->snd_nxt = from + len;
+		ks->snd_head = off + len < skb->len ? skb :
+			skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
+			skb_queue_next(&sk->sk_write_queue, skb);
 	}
+	ks->snd_max = max(ks->snd_max, ks->snd_nxt);
 	return true;
 }
 
-static bool kwik_session_build(struct kwik_sock *ks, struct kwik_path *path,
+static bool kwik_session_build(struct kwik_sock *ks, struct kwik_subflow *sf,
 			       struct kwik_txframe *tx)
 {
 	struct sock *sk = &ks->sk;
 	struct kwik_frame f = { .session = ks->id };
-	struct sk_buff *skb;
-	u32 off, len;
 
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if (ks->open_sent)
@@ -813,19 +1019,38 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_path *path,
 		f.open.window = kwik_session_initial_window(ks);
 		f.open.key = ks->key;
 		ks->open_sent = true;
+		/* The peer learns the session on this path. */
+		sf->active = true;
 		kwik_tx_ctl(tx, &f);
 		return true;
 	}
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return false;
-	if (!ks->open_sent) {
+	switch (sf->ctl) {
+	case KWIK_SF_CTL_OPEN_ACK:
 		f.type = KWIK_FT_OPEN_ACK;
 		f.open.window = kwik_session_initial_window(ks);
 		f.open.key = ks->key;
-		ks->open_sent = true;
+		break;
+	case KWIK_SF_CTL_JOIN:
+		sf->nonce = get_random_u64();
+		f.type = KWIK_FT_JOIN;
+		f.join.nonce = sf->nonce;
+		f.join.mac = kwik_join_mac(ks, sf->nonce);
+		break;
+	case KWIK_SF_CTL_JOIN_ACK:
+		f.type = KWIK_FT_JOIN_ACK;
+		f.join.nonce = ~sf->nonce;
+		f.join.mac = kwik_join_mac(ks, ~sf->nonce);
+		break;
+	}
+	if (sf->ctl != KWIK_SF_CTL_NONE) {
+		sf->ctl = KWIK_SF_CTL_NONE;
 		kwik_tx_ctl(tx, &f);
 		return true;
 	}
+	if (!sf->active)
+		return false;
 	if (ks->ack_pending) {
 		u64 edge = kwik_rcv_edge(ks);
 
@@ -837,29 +1062,10 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_path *path,
 		kwik_tx_ctl(tx, &f);
 		return true;
 	}
-	if (!kwik_session_use_path(ks, path))
-		return false;
-
-	skb = ks->snd_head;
-	if (skb && ks->snd_nxt < ks->snd_edge) {
-		off = ks->snd_nxt - KWIK_SKB_CB(skb)->dsn;
-		len = min_t(u64, skb->len - off, ks->snd_edge - ks->snd_nxt);
-		f.type = KWIK_FT_DATA;
-		f.data.dsn = ks->snd_nxt;
-		f.data.len = len;
-		tx->hdr_len = kwik_frame_encode(&f, tx->hdr);
-		tx->skb = skb_get(skb);
-		tx->off = off;
-		tx->len = len;
-		tx->payload = len;
-		ks->snd_nxt += len;
-		ks->snd_max = max(ks->snd_max, ks->snd_nxt);
-		if (off + len == skb->len)
-			ks->snd_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb_queue_next(&sk->sk_write_queue, skb);
+	if (kwik_session_build_data(ks, sf, tx))
 		return true;
-	}
-	if (ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq) {
+	if (ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq &&
+	    kwik_sched_usable(ks, sf)) {
 		f.type = KWIK_FT_DATA;
 		f.flags = KWIK_DATA_F_FIN;
 		f.data.dsn = ks->write_seq;
@@ -872,11 +1078,16 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_path *path,
 	return false;
 }
 
-static bool kwik_session_has_tx(struct kwik_sock *ks)
+/* Might @sf have another frame?  (The scheduler may still decline.) */
+static bool kwik_session_has_tx(struct kwik_sock *ks, struct kwik_subflow *sf)
 {
+	if (sf->ctl != KWIK_SF_CTL_NONE)
+		return true;
+	if (!sf->active)
+		return false;
 	if (ks->ack_pending)
 		return true;
-	if (ks->snd_head && ks->snd_nxt < ks->snd_edge)
+	if (kwik_sf_next(ks, sf) < min(ks->write_seq, ks->snd_edge))
 		return true;
 	return ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq;
 }
@@ -891,9 +1102,9 @@ bool kwik_session_tx(struct kwik_sock *ks, struct kwik_path *path,
 	lock_sock(sk);
 	sf = kwik_session_sf(ks, path);
 	if (sf && sf->up) {
-		built = kwik_session_build(ks, path, tx);
+		built = kwik_session_build(ks, sf, tx);
 		/* More to send: queue behind the other sessions (fairness). */
-		if (built && kwik_session_has_tx(ks))
+		if (built && kwik_session_has_tx(ks, sf))
 			kwik_path_kick(path, sf);
 	}
 	release_sock(sk);
@@ -901,6 +1112,21 @@ bool kwik_session_tx(struct kwik_sock *ks, struct kwik_path *path,
 }
 
 /* ---- Path events ---- */
+
+/* After OPEN_ACK: join every other path that is up already. */
+void kwik_session_join_all(struct kwik_sock *ks)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		struct kwik_subflow *sf = &ks->sf[i];
+
+		if (sf->path && sf->up && !sf->active) {
+			sf->ctl = KWIK_SF_CTL_JOIN;
+			kwik_path_kick(sf->path, sf);
+		}
+	}
+}
 
 void kwik_session_path_up(struct kwik_sock *ks, struct kwik_path *path)
 {
@@ -911,7 +1137,77 @@ void kwik_session_path_up(struct kwik_sock *ks, struct kwik_path *path)
 	sf = kwik_session_sf(ks, path);
 	if (sf && !sf->up) {
 		sf->up = true;
+		if (sk->sk_state == TCP_ESTABLISHED && !sf->active &&
+		    ks->role == KWIK_ROLE_CLIENT)
+			sf->ctl = KWIK_SF_CTL_JOIN;
 		kwik_path_kick(path, sf);
+	}
+	release_sock(sk);
+}
+
+/*
+ * A client path came up: every live session of its service that does not
+ * use it yet joins it (paths added or restored while sessions run).
+ */
+void kwik_session_join_path(struct kwik_net *kn, struct kwik_path *path)
+{
+	u32 service = kwik_path_cfg(path)->service;
+	struct kwik_sock **list, *ks;
+	int n = 0, max, b, i;
+
+	max = atomic_read(&kn->nr_sessions) + 16;
+	list = kvmalloc_array(max, sizeof(*list), GFP_KERNEL);
+	if (!list)
+		return;
+	spin_lock_bh(&kn->sess_lock);
+	for (b = 0; b < (1 << KWIK_SESS_HASH_BITS) && n < max; b++) {
+		hlist_for_each_entry(ks, &kn->sessions[b], hnode) {
+			if (n == max)
+				break;
+			if (ks->role != KWIK_ROLE_CLIENT || ks->service != service)
+				continue;
+			sock_hold(&ks->sk);
+			list[n++] = ks;
+		}
+	}
+	spin_unlock_bh(&kn->sess_lock);
+
+	for (i = 0; i < n; i++) {
+		struct sock *sk = &list[i]->sk;
+		struct kwik_subflow *sf;
+
+		ks = list[i];
+		lock_sock(sk);
+		if ((sk->sk_state == TCP_ESTABLISHED ||
+		     sk->sk_state == TCP_SYN_SENT) &&
+		    !kwik_session_sf(ks, path) && !kwik_session_attach(ks, path)) {
+			sf = kwik_session_sf(ks, path);
+			sf->up = true;
+			if (sk->sk_state == TCP_ESTABLISHED)
+				sf->ctl = KWIK_SF_CTL_JOIN;
+			kwik_path_kick(path, sf);
+		}
+		release_sock(sk);
+		sock_put(sk);
+	}
+	kvfree(list);
+}
+
+static void kwik_session_reinject(struct kwik_sock *ks);
+
+void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
+			     bool stale)
+{
+	struct sock *sk = &ks->sk;
+	struct kwik_subflow *sf;
+
+	lock_sock(sk);
+	sf = kwik_session_sf(ks, path);
+	if (sf && sf->active && sk->sk_state == TCP_ESTABLISHED) {
+		if (stale)
+			kwik_session_reinject(ks);
+		else
+			kwik_path_kick(path, sf);
 	}
 	release_sock(sk);
 }
@@ -919,8 +1215,12 @@ void kwik_session_path_up(struct kwik_sock *ks, struct kwik_path *path)
 /* Resend everything not yet acknowledged on the remaining paths. */
 static void kwik_session_reinject(struct kwik_sock *ks)
 {
+	u32 i;
+
 	ks->snd_nxt = ks->snd_una;
 	ks->snd_head = skb_peek(&ks->sk.sk_write_queue);
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		ks->sf[i].snd_nxt = ks->snd_una;
 	if (ks->fin_sent && !ks->fin_acked)
 		ks->fin_sent = false;
 	ks->ack_pending = true;
@@ -932,48 +1232,72 @@ void kwik_session_path_down(struct kwik_sock *ks, struct kwik_path *path,
 {
 	struct sock *sk = &ks->sk;
 	struct kwik_subflow *sf;
+	bool was_active;
 
 	lock_sock(sk);
 	sf = kwik_session_sf(ks, path);
-	if (sf) {
-		/* Already unlinked from the path's lists by the path. */
-		WRITE_ONCE(sf->path, NULL);
-		sf->up = false;
-		ks->nsf--;
-		kwik_path_put(path);
-		if (!ks->nsf)
-			kwik_session_done(ks, sk->sk_state == TCP_SYN_SENT && err ?
-					  err : ECONNRESET);
-		else
-			kwik_session_reinject(ks);
+	if (!sf)
+		goto out;
+	/* Already unlinked from the path's lists by the path. */
+	was_active = sf->active;
+	WRITE_ONCE(sf->path, NULL);
+	sf->up = false;
+	sf->active = false;
+	ks->nsf--;
+	kwik_path_put(path);
+
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if (!ks->nsf) {
+			kwik_session_done(ks, err ? : ECONNRESET);
+		} else if (was_active) {
+			/* The OPEN was lost with its path: send it again. */
+			ks->open_sent = false;
+			kwik_session_kick(ks);
+		}
+		goto out;
 	}
+	if (sk->sk_state != TCP_ESTABLISHED)
+		goto out;
+	if (!kwik_session_has_active(ks) && !ks->nopath_deadline) {
+		/* Wait for a path to come back (reconnect, join). */
+		ks->nopath_deadline = jiffies +
+			msecs_to_jiffies(ks->nopath_timeout_ms);
+		kwik_session_rearm(ks);
+	}
+	if (was_active)
+		kwik_session_reinject(ks);
+out:
 	release_sock(sk);
 }
 
 /* ---- Connect (called by af_kwik.c with the socket locked) ---- */
 
-int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n)
+int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n,
+		       const char *sched)
 {
 	struct sock *sk = &ks->sk;
-	int i, err = -ENETDOWN;
+	int i, attached = 0;
 
 	sock_owned_by_me(sk);
+	if (!ks->sched_set && sched && sched[0]) {
+		const struct kwik_sched_ops *ops = kwik_sched_get(sched);
+
+		if (ops) {
+			kwik_sched_put(ks->sched);
+			ks->sched = ops;
+		}
+	}
 	do {
 		ks->id = get_random_u64();
 	} while (!ks->id || kwik_session_id_used(ks->kn, ks->id,
 						 KWIK_ROLE_CLIENT));
 	ks->key = get_random_u64();
 	ks->role = KWIK_ROLE_CLIENT;
-	/*
-	 * Without a path join protocol, a session lives on the first
-	 * usable path only: prefer one that is up already.
-	 */
-	for (i = 0; i < n && err; i++)
-		if (kwik_path_state(paths[i]) == KWIK_PATH_S_UP)
-			err = kwik_session_attach(ks, paths[i]);
-	for (i = 0; i < n && err; i++)
-		err = kwik_session_attach(ks, paths[i]);
-	if (err) {
+	/* Every path that is up or coming up; the first up one opens. */
+	for (i = 0; i < n; i++)
+		if (!kwik_session_attach(ks, paths[i]))
+			attached++;
+	if (!attached) {
 		for (i = 0; i < n; i++)
 			if (kwik_path_last_error(paths[i]))
 				return -kwik_path_last_error(paths[i]);
@@ -981,7 +1305,9 @@ int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n)
 	}
 	kwik_set_state(sk, TCP_SYN_SENT);
 	kwik_session_hash(ks);
-	kwik_session_arm(ks, msecs_to_jiffies(ks->connect_timeout_ms));
+	ks->connect_deadline = jiffies +
+		msecs_to_jiffies(ks->connect_timeout_ms);
+	kwik_session_rearm(ks);
 	kwik_session_kick(ks);
 	return 0;
 }
@@ -999,17 +1325,20 @@ void kwik_session_close(struct kwik_sock *ks)
 		kwik_session_done(ks, 0);
 		break;
 	case TCP_ESTABLISHED:
-		if (!skb_queue_empty(&sk->sk_receive_queue) || ks->ofo_bytes) {
-			/* Unread data: abort, as TCP does. */
+		/* Unread data, or SO_LINGER with a zero time: abort, as TCP. */
+		if (!skb_queue_empty(&sk->sk_receive_queue) || ks->ofo_bytes ||
+		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
 			kwik_session_reset(ks, KWIK_RR_ABORT);
 			kwik_session_done(ks, 0);
 			break;
 		}
 		kwik_session_shutdown_send(ks);
-		if (ks->fin_acked && ks->rcv_fin)
+		if (ks->fin_acked && ks->rcv_fin) {
 			kwik_session_done(ks, 0);
-		else
-			kwik_session_arm(ks, KWIK_LINGER);
+		} else {
+			ks->linger_deadline = jiffies + KWIK_LINGER;
+			kwik_session_rearm(ks);
+		}
 		break;
 	}
 }
@@ -1080,6 +1409,8 @@ void kwik_session_init_sock(struct kwik_sock *ks)
 {
 	u32 i;
 
+	ks->sched = kwik_sched_get_default();
+
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
 		ks->sf[i].ks = ks;
 		INIT_LIST_HEAD(&ks->sf[i].node);
@@ -1095,4 +1426,5 @@ void kwik_session_init_sock(struct kwik_sock *ks)
 void kwik_session_destruct(struct kwik_sock *ks)
 {
 	kwik_ofo_purge(ks);
+	kwik_sched_put(ks->sched);
 }

@@ -46,6 +46,11 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 bool kwik_session_tx(struct kwik_sock *ks, struct kwik_path *path,
 		     struct kwik_txframe *tx);
 void kwik_session_path_up(struct kwik_sock *ks, struct kwik_path *path);
+/* @path turned stale (or recovered): move data off it (or back). */
+void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
+			     bool stale);
+/* Client path @path is up: live sessions of its service join it. */
+void kwik_session_join_path(struct kwik_net *kn, struct kwik_path *path);
 /* @path is gone for @ks (already unlinked from the path's lists). */
 void kwik_session_path_down(struct kwik_sock *ks, struct kwik_path *path,
 			    int err);

@@ -27,7 +27,20 @@ struct kwik_subflow {
 	struct list_head node;		/* path->subflows */
 	struct list_head tx_node;	/* path->tx_ready */
 	u32 path_id;
-	bool up;			/* path usable by this session */
+	bool up;			/* the path is up */
+	bool active;			/* the peer knows the session here */
+	u8 ctl;				/* enum kwik_sf_ctl: owed frame */
+	u64 nonce;			/* JOIN nonce, for the JOIN_ACK check */
+	u64 snd_nxt;			/* redundant scheduling: send point */
+	s64 credit;			/* weighted round-robin share */
+	u64 tx_bytes;			/* payload sent on this subflow */
+};
+
+enum kwik_sf_ctl {
+	KWIK_SF_CTL_NONE,
+	KWIK_SF_CTL_OPEN_ACK,		/* server: accept the session */
+	KWIK_SF_CTL_JOIN,		/* client: join it on this path */
+	KWIK_SF_CTL_JOIN_ACK,		/* server: accept the join */
 };
 
 /* Per-skb state of queued stream data, in skb->cb. */
@@ -52,10 +65,15 @@ struct kwik_sock {
 	bool fin_sent;
 	bool fin_acked;
 	bool fin_queued;		/* SHUT_WR: FIN follows write_seq */
-	bool rcv_fin;			/* peer's FIN received */
+	bool rcv_fin;			/* peer's FIN received, in order */
+	bool rcv_fin_early;		/* FIN seen, data before it missing */
+	u64 rcv_fin_seq;		/* its sequence number */
 	bool reset_pending;		/* send RESET then drop */
 	u32 reset_reason;
-	u64 key;			/* per-session secret (path join) */
+	u64 key;			/* our per-session secret */
+	u64 peer_key;			/* the peer's: both prove a JOIN */
+	const struct kwik_sched_ops *sched;
+	bool sched_set;			/* chosen by setsockopt */
 	struct hlist_node hnode;	/* kn->sessions or kn->bound */
 
 	/* Send side, all under the socket lock. */
@@ -76,15 +94,20 @@ struct kwik_sock {
 	/* Paths; at most KWIK_SESSION_MAX_PATHS. */
 	struct kwik_subflow sf[KWIK_SESSION_MAX_PATHS];
 	u32 nsf;			/* attached subflows */
+	struct kwik_subflow *ack_sf;	/* where data last came in */
 
 	/* Listening sockets: accepted, not yet accept()ed children. */
 	struct list_head accept_q;
 	struct list_head accept_node;	/* on the parent's accept_q */
 	struct sock *parent;
 
-	/* Connect timeout and linger after close(). */
+	/* Deadlines (jiffies, 0: none) served by one delayed work. */
 	struct delayed_work timeout_work;
+	unsigned long connect_deadline;
+	unsigned long nopath_deadline;	/* all paths lost: wait this long */
+	unsigned long linger_deadline;	/* orphan finishing its stream */
 	u32 connect_timeout_ms;
+	u32 nopath_timeout_ms;
 	int close_err;			/* errno reported in close events */
 
 	u64 bytes_sent;			/* acknowledged payload */
@@ -109,7 +132,8 @@ void kwik_sock_enqueue_accept(struct sock *parent, struct sock *child);
 /* ---- session.c, all with the socket locked unless noted ---- */
 void kwik_session_init_sock(struct kwik_sock *ks);
 void kwik_session_destruct(struct kwik_sock *ks);
-int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n);
+int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n,
+		       const char *sched);
 int kwik_session_attach(struct kwik_sock *ks, struct kwik_path *path);
 int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 		       long *timeo);
@@ -120,6 +144,7 @@ void kwik_session_done(struct kwik_sock *ks, int err);
 void kwik_session_reset(struct kwik_sock *ks, u32 reason);
 void kwik_session_disarm(struct kwik_sock *ks);
 void kwik_session_hash(struct kwik_sock *ks);
+void kwik_session_join_all(struct kwik_sock *ks);
 bool kwik_session_id_used(struct kwik_net *kn, u64 id, u8 role);
 
 #endif /* _KWIK_SOCK_H */

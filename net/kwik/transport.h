@@ -13,6 +13,7 @@
 struct net;
 struct socket;
 struct module;
+struct kwik_path_metrics;
 
 struct kwik_transport_ops {
 	u8 type;			/* enum kwik_transport */
@@ -28,8 +29,8 @@ struct kwik_transport_ops {
 		      struct socket **res);
 	/* Non-blocking accept; -EAGAIN when nothing is pending. */
 	int (*accept)(struct socket *lsock, struct socket **res);
-	/* Smoothed RTT and variance of the lower connection, microseconds. */
-	void (*rtt)(struct socket *sock, u32 *srtt_us, u32 *rttvar_us);
+	/* Measurements of the lower connection (lockless snapshot). */
+	void (*metrics)(struct socket *sock, struct kwik_path_metrics *m);
 };
 
 int kwik_transport_register(const struct kwik_transport_ops *ops);

@@ -7,6 +7,7 @@
 #include <net/tcp.h>
 #include <linux/kwik.h>
 
+#include "path.h"
 #include "transport.h"
 
 static int kwik_addr_len(const struct sockaddr_storage *ss)
@@ -15,10 +16,19 @@ static int kwik_addr_len(const struct sockaddr_storage *ss)
 					   sizeof(struct sockaddr_in);
 }
 
+/*
+ * Unsent bytes a path keeps in its TCP socket.  Little enough that a slow
+ * path never sits on much of a session's stream (the scheduler decides
+ * where each chunk goes just before it can leave), enough to keep a fast
+ * path busy between two runs of its work.
+ */
+#define KWIK_TCP_NOTSENT_LOWAT	(64 * 1024)
+
 static void kwik_tcp_tune(struct socket *sock)
 {
 	/* Kwik batches frames itself; Nagle would only add latency. */
 	tcp_sock_set_nodelay(sock->sk);
+	WRITE_ONCE(tcp_sk(sock->sk)->notsent_lowat, KWIK_TCP_NOTSENT_LOWAT);
 	sock->sk->sk_allocation = GFP_KERNEL;
 }
 
@@ -101,12 +111,26 @@ static int kwik_tcp_accept(struct socket *lsock, struct socket **res)
 	return err;
 }
 
-static void kwik_tcp_rtt(struct socket *sock, u32 *srtt_us, u32 *rttvar_us)
+static void kwik_tcp_metrics(struct socket *sock, struct kwik_path_metrics *m)
 {
 	const struct tcp_sock *tp = tcp_sk(sock->sk);
+	u32 mss = READ_ONCE(tp->mss_cache);
+	u32 interval = READ_ONCE(tp->rate_interval_us);
+	u32 write_seq = READ_ONCE(tp->write_seq);
+	u32 segs = READ_ONCE(tp->segs_out);
 
-	*srtt_us = READ_ONCE(tp->srtt_us) >> 3;
-	*rttvar_us = READ_ONCE(tp->mdev_us) >> 2;
+	m->srtt_us = READ_ONCE(tp->srtt_us) >> 3;
+	m->rttvar_us = READ_ONCE(tp->mdev_us) >> 2;
+	m->cwnd_bytes = tcp_snd_cwnd(tp) * mss;
+	m->unacked_bytes = write_seq - READ_ONCE(tp->snd_una);
+	m->inflight_bytes = READ_ONCE(tp->snd_nxt) - READ_ONCE(tp->snd_una);
+	m->delivery_rate = interval ?
+		div_u64((u64)READ_ONCE(tp->rate_delivered) * mss * USEC_PER_SEC,
+			interval) : 0;
+	m->ack_age_us = jiffies_to_usecs(jiffies - READ_ONCE(tp->rcv_tstamp));
+	m->retrans_ppm = segs ?
+		(u32)div_u64((u64)READ_ONCE(tp->total_retrans) * 1000000, segs) :
+		0;
 }
 
 static const struct kwik_transport_ops kwik_tcp_ops = {
@@ -117,7 +141,7 @@ static const struct kwik_transport_ops kwik_tcp_ops = {
 	.connected	= kwik_tcp_connected,
 	.listen		= kwik_tcp_listen,
 	.accept		= kwik_tcp_accept,
-	.rtt		= kwik_tcp_rtt,
+	.metrics	= kwik_tcp_metrics,
 };
 
 int kwik_transport_tcp_init(void)

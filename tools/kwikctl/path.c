@@ -39,6 +39,11 @@ static void path_json_stats(struct nlattr *nest)
 	kc_json_uint("failures", kc_u32(st[KWIK_PATH_STATS_A_FAILURES]));
 	kc_json_uint("srtt_us", kc_u32(st[KWIK_PATH_STATS_A_SRTT_US]));
 	kc_json_uint("rttvar_us", kc_u32(st[KWIK_PATH_STATS_A_RTTVAR_US]));
+	kc_json_uint("delivery_rate",
+		     kc_u64a(st[KWIK_PATH_STATS_A_DELIVERY_RATE]));
+	kc_json_uint("retrans_ppm", kc_u32(st[KWIK_PATH_STATS_A_RETRANS_PPM]));
+	kc_json_uint("inflight_bytes", kc_u32(st[KWIK_PATH_STATS_A_INFLIGHT]));
+	kc_json_uint("cwnd_bytes", kc_u32(st[KWIK_PATH_STATS_A_CWND]));
 	kc_json_close_object();
 }
 

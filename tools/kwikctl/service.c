@@ -8,10 +8,11 @@ static void service_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: kwikctl service add ID [name NAME] [match ADDR:PORT]\n"
-		"                              [forward ADDR:PORT]\n"
+		"                              [forward ADDR:PORT] [scheduler NAME]\n"
 		"       kwikctl service del ID\n"
 		"       kwikctl service show [ID]\n"
-		"ID is 1..4294967295; NAME at most %d characters.\n",
+		"ID is 1..4294967295; NAME at most %d characters.\n"
+		"Schedulers: default, wrr, redundant.\n",
 		KWIK_NAME_MAX - 1);
 }
 
@@ -58,6 +59,9 @@ static void service_print(const struct kc_objs *o)
 				kc_json_null("name");
 			json_addr_or_null("match", tb[KWIK_SERVICE_A_MATCH]);
 			json_addr_or_null("forward", tb[KWIK_SERVICE_A_FORWARD]);
+			kc_json_str("scheduler", tb[KWIK_SERVICE_A_SCHEDULER] ?
+				    nla_get_string(tb[KWIK_SERVICE_A_SCHEDULER]) :
+				    "default");
 			kc_json_uint("paths", kc_u32(tb[KWIK_SERVICE_A_PATHS]));
 			kc_json_uint("sessions",
 				     kc_u32(tb[KWIK_SERVICE_A_SESSIONS]));
@@ -112,12 +116,19 @@ static int service_add(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(k, "name") && strcmp(k, "match") &&
-		    strcmp(k, "forward"))
+		    strcmp(k, "forward") && strcmp(k, "scheduler"))
 			kc_usage_error("unknown service argument \"%s\"", k);
 		if (i + 1 >= argc)
 			kc_usage_error("\"%s\" needs an argument", k);
 		v = argv[++i];
 
+		if (!strcmp(k, "scheduler")) {
+			if (!*v || strlen(v) >= KWIK_SCHED_NAME_MAX)
+				kc_usage_error("scheduler must be 1..%d characters",
+					       KWIK_SCHED_NAME_MAX - 1);
+			nla_put_string(msg, KWIK_SERVICE_A_SCHEDULER, v);
+			continue;
+		}
 		if (!strcmp(k, "name")) {
 			if (!*v || strlen(v) >= KWIK_NAME_MAX)
 				kc_usage_error("name must be 1..%d characters",

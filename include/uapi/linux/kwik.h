@@ -63,6 +63,8 @@
  *   KWIK_SERVICE_A_FORWARD	binary sockaddr_in/_in6: on a server, hand
  *				sessions to this local TCP address
  *   KWIK_SERVICE_A_FLAGS	u32, KWIK_SERVICE_F_*
+ *   KWIK_SERVICE_A_SCHEDULER	string, < KWIK_SCHED_NAME_MAX: scheduler
+ *				of the service's sessions (client side)
  * KWIK_CMD_SERVICE_DEL / _GET: keyed by KWIK_SERVICE_A_ID.  Replies add
  *   KWIK_SERVICE_A_SESSIONS (u32) and KWIK_SERVICE_A_PATHS (u32).
  *
@@ -111,7 +113,13 @@ struct sockaddr_kwik {
 enum {
 	KWIK_INFO = 1,		/* get: struct kwik_info */
 	KWIK_CONNECT_TIMEOUT,	/* int, ms: wait for a usable path on connect */
+	KWIK_SCHEDULER,		/* string: "default", "wrr", "redundant" */
+	KWIK_NOPATH_TIMEOUT,	/* int, ms: how long a session outlives its
+				 * last path before failing with ETIMEDOUT
+				 */
 };
+
+#define KWIK_SCHED_NAME_MAX	16	/* including the NUL */
 
 /**
  * struct kwik_info - getsockopt(SOL_KWIK, KWIK_INFO)
@@ -274,6 +282,10 @@ enum kwik_path_stats_attr {
 	KWIK_PATH_STATS_A_SRTT_US,	/* u32, from the lower socket */
 	KWIK_PATH_STATS_A_RTTVAR_US,	/* u32 */
 	KWIK_PATH_STATS_A_PAD,
+	KWIK_PATH_STATS_A_DELIVERY_RATE,/* u64, bytes/s, lower connection */
+	KWIK_PATH_STATS_A_RETRANS_PPM,	/* u32, retransmitted segments, ppm */
+	KWIK_PATH_STATS_A_INFLIGHT,	/* u32, bytes sent, not yet acked */
+	KWIK_PATH_STATS_A_CWND,		/* u32, bytes */
 	__KWIK_PATH_STATS_A_MAX
 };
 
@@ -304,6 +316,7 @@ enum kwik_service_attr {
 	KWIK_SERVICE_A_FLAGS,
 	KWIK_SERVICE_A_SESSIONS,
 	KWIK_SERVICE_A_PATHS,
+	KWIK_SERVICE_A_SCHEDULER,	/* string, default scheduler of its sessions */
 	__KWIK_SERVICE_A_MAX
 };
 
