@@ -1,0 +1,399 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# multipath.sh - one session striped over 2 and 3 paths to one server,
+# byte-exact in both directions while links are shaped, lossy,
+# reordering, fail, are removed, added, restored; backup paths; the
+# no-path timeout; every scheduler.
+#
+#	  kwc (client)                                   kws1 (server, anchor)
+#	  kwc-1 10.0.1.1 ------- link 1 (netem) -------- 10.0.1.2:7000 listener
+#	  kwc-2 10.0.2.1 ------- link 2 (netem) -------- 10.0.2.2:7000 listener
+#	  kwc-3 10.0.3.1 ------- link 3 (netem) -------- 10.0.3.2:7000 listener
+#	  service 7: path i -> 10.0.i.2:7000              kwik_xfer / kwik_bench
+#	                                                  server on service 7
+#
+# Every transfer is an echo (both directions at once, each end verifying
+# every byte and comparing digests with the other) or a kwik_bench run
+# (one way, verified byte by byte, receipt checked by the sender).  Links
+# break only after the transfer has made progress (polled from the
+# paths' byte counters), and assertions are about correctness and bounded
+# completion, never speed: TCG is slow.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+SVC=7
+PORT=7000
+XFER=$KWIK_BIN/kwik_xfer
+BENCH=$KWIK_BIN/kwik_bench
+SLOW=${KWIK_SLOW:-1}
+BOUND=$((90 * SLOW))	# s: any transfer here must finish within this
+RATE="rate 10mbit"
+
+kwik_require_module
+kwik_require_cmd "$KWIKCTL" "$XFER" "$BENCH"
+
+TMP=$(mktemp -d /tmp/kwik-multipath.XXXXXX)
+cleanup() {
+	kwik_topo_cleanup
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+kc() { ip netns exec "$1" "$KWIKCTL" "${@:2}"; }
+
+# field FILE KEY: KEY=value from the last summary line of kwik_xfer
+# (" sessions=") or kwik_bench ("bench role=").
+field() {
+	local l line='' kv
+	while IFS= read -r l; do
+		[[ $l == *" sessions="* || $l == "bench role="* ]] && line=$l
+	done <"$1"
+	for kv in $line; do
+		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
+	done
+}
+
+# pbytes ID: tx_bytes + rx_bytes of client path ID (0 if absent); pure
+# bash on kwikctl's compact JSON (python per poll is slow under TCG).
+declare -A PTX PRX PSTATE
+pstats() {
+	local js obj id
+	PTX=() PRX=() PSTATE=()
+	js=$(kc kwc -j path show 2>/dev/null) || return 1
+	js=${js#[}
+	while [[ $js =~ \{\"id\":([0-9]+)(.*) ]]; do
+		id=${BASH_REMATCH[1]}
+		obj=${BASH_REMATCH[2]}
+		js=$obj
+		obj=${obj%%\{\"id\":*}
+		[[ $obj =~ \"state\":\"([a-z]+)\" ]] && PSTATE[$id]=${BASH_REMATCH[1]}
+		[[ $obj =~ \"tx_bytes\":([0-9]+) ]] && PTX[$id]=${BASH_REMATCH[1]}
+		[[ $obj =~ \"rx_bytes\":([0-9]+) ]] && PRX[$id]=${BASH_REMATCH[1]}
+	done
+}
+ptotal() {	# bytes moved by every client path
+	local id t=0
+	pstats
+	for id in "${!PTX[@]}"; do
+		t=$((t + PTX[$id] + PRX[$id]))
+	done
+	echo "$t"
+}
+_moved() { [ "$(ptotal)" -ge "$1" ]; }
+# wait_moved BYTES: until the paths together moved BYTES more than now.
+wait_moved() {
+	local base
+	base=$(ptotal)
+	kwik_poll $((60 * SLOW)) _moved $((base + $1))
+}
+_path_tx_grew() { pstats; [ "${PTX[$1]:-0}" -gt "$2" ]; }
+
+sessions() {	# sessions NS: number of live sessions in NS
+	local js n=0
+	js=$(kc "$1" -j session show 2>/dev/null) || { echo 99; return; }
+	while [[ $js == *'"id":'* ]]; do
+		js=${js#*\"id\":}
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+_no_sessions() { [ "$(sessions kwc)" -eq 0 ] && [ "$(sessions kws1)" -eq 0 ]; }
+
+# ---- topology -------------------------------------------------------------
+
+# topo N NETEM...: N links to kws1, a listener per link, service 7 with
+# path i per link (extra path args in PATH_ARGS_i), all up.
+topo() {
+	local n=$1 i var
+	shift
+	kwik_topo_multilink "$n" "$@" || return 1
+	kc kwc service add "$SVC" ${SCHED:+scheduler "$SCHED"} || return 1
+	for i in $(seq 1 "$n"); do
+		var=PATH_ARGS_$i
+		kc kws1 listener add local "10.0.$i.2:$PORT" insecure >/dev/null || return 1
+		# shellcheck disable=SC2086
+		kc kwc path add service "$SVC" id "$i" remote "10.0.$i.2:$PORT" \
+			insecure ${!var:-} >/dev/null || return 1
+	done
+	for i in $(seq 1 "$n"); do
+		kwik_wait_path_up kwc "$i" $((20 * SLOW)) || return 1
+	done
+}
+
+# ---- transfers ------------------------------------------------------------
+
+# echo_xfer BYTES [ACTION AFTER_BYTES]: a kwik_xfer echo session of BYTES
+# each way; with ACTION, run it once the paths moved AFTER_BYTES.  Sets
+# WHY on failure; per-path byte deltas of the session in DTX[id].
+declare -A DTX BASE_TX
+WHY=
+echo_xfer() {
+	local bytes=$1 action=${2:-} after=${3:-0} crc=0 src=0 cpid spid id
+	WHY=
+	pstats
+	BASE_TX=()
+	for id in "${!PTX[@]}"; do BASE_TX[$id]=${PTX[$id]}; done
+	rm -f "$TMP/ready"
+	ip netns exec kws1 "$XFER" server -s "$SVC" -c 1 -t "$BOUND" \
+		--ready "$TMP/ready" >"$TMP/srv.out" 2>&1 &
+	spid=$!
+	kwik_poll 10 test -e "$TMP/ready" || { WHY="server did not start"; return 1; }
+	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s "$SVC" -m echo \
+		-b "$bytes" -t "$BOUND" -q >"$TMP/cli.out" 2>&1 &
+	cpid=$!
+	if [ -n "$action" ]; then
+		wait_moved "$after" || ktap_diag "no progress before '$action'"
+		$action
+	fi
+	wait "$cpid" || crc=$?
+	wait "$spid" || src=$?
+	pstats
+	DTX=()
+	for id in "${!PTX[@]}"; do
+		DTX[$id]=$((PTX[$id] - ${BASE_TX[$id]:-0}))
+	done
+	local ctx crx cdt cdr stx srx sdt sdr
+	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
+	cdt=$(field "$TMP/cli.out" tx_fnv) cdr=$(field "$TMP/cli.out" rx_fnv)
+	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
+	sdt=$(field "$TMP/srv.out" tx_fnv) sdr=$(field "$TMP/srv.out" rx_fnv)
+	if [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
+		WHY="client exit $crc, server exit $src"
+	elif [ -z "$cdt" ] || [ "$cdt" != "$sdr" ] || [ "$cdr" != "$sdt" ]; then
+		WHY="digests: client tx $cdt rx $cdr, server tx $sdt rx $sdr"
+	elif [ "$ctx" != "$srx" ] || [ "$crx" != "$stx" ] || [ "$((ctx + crx))" -lt $((2 * $(numfmt --from=iec "$bytes"))) ]; then
+		WHY="byte counts: client tx $ctx rx $crx, server tx $stx rx $srx"
+	fi
+	if [ -n "$WHY" ]; then
+		echo "$WHY"
+		echo "client: $(cat "$TMP/cli.out")"
+		echo "server: $(cat "$TMP/srv.out")"
+		kc kwc path show
+		return 1
+	fi
+	echo "per-path tx bytes: $(for id in $(printf '%s\n' "${!DTX[@]}" | sort -n); do printf 'path %s %s  ' "$id" "${DTX[$id]}"; done)"
+}
+
+# bench_xfer BYTES BENCH_CLIENT_ARGS... -- [ACTION AFTER_BYTES]: one-way
+# kwik_bench run client -> server; the server's summary in $TMP/bsrv.out.
+bench_xfer() {
+	local bytes=$1 cargs=() action='' after=0 crc=0 src=0 cpid spid
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do cargs+=("$1"); shift; done
+	[ $# -eq 0 ] || { shift; action=${1:-}; after=${2:-0}; }
+	rm -f "$TMP/bready"
+	ip netns exec kws1 "$BENCH" server -s "$SVC" -t "$BOUND" \
+		--ready "$TMP/bready" >"$TMP/bsrv.out" 2>&1 &
+	spid=$!
+	kwik_poll 10 test -e "$TMP/bready" || { echo "bench server did not start"; return 1; }
+	ip netns exec kwc "$BENCH" client -s "$SVC" -b "$bytes" -t "$BOUND" \
+		"${cargs[@]}" >"$TMP/bcli.out" 2>&1 &
+	cpid=$!
+	if [ -n "$action" ]; then
+		wait_moved "$after" || echo "no progress before '$action'"
+		$action
+	fi
+	wait "$cpid" || crc=$?
+	wait "$spid" || src=$?
+	cat "$TMP/bsrv.out" "$TMP/bcli.out"
+	[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] &&
+		[ "$(field "$TMP/bsrv.out" verify)" = ok ] &&
+		[ "$(field "$TMP/bcli.out" receipt)" = ok ]
+}
+
+# share ID MIN_PERCENT: path ID carried at least MIN_PERCENT of the
+# session's bytes sent by the client (DTX from the last echo_xfer).
+share() {
+	local id t=0
+	for id in "${!DTX[@]}"; do t=$((t + DTX[$id])); done
+	[ "$t" -gt 0 ] && [ $((DTX[$1] * 100 / t)) -ge "$2" ] ||
+		{ echo "path $1 carried ${DTX[$1]:-0} of $t bytes, want >= $2%"; return 1; }
+}
+
+# ---- cases ----------------------------------------------------------------
+
+case_echo() {	# case_echo DESC BYTES [ACTION AFTER] -- checks...
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ $rc -eq 0 ]; then
+		ktap_diag "$out"
+		ktap_ok "$desc"
+	else
+		ktap_diag "$out"
+		ktap_fail "$desc"
+	fi
+}
+
+if ! topo 2 "$RATE delay 10ms" "$RATE delay 10ms"; then
+	ktap_skip_all "multi-link topology or paths failed"
+fi
+ktap_plan 23
+ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
+
+# 1-4: clean, heterogeneous, lossy and reordering links, 2 paths.
+balanced() { echo_xfer 1M && share 1 25 && share 2 25; }
+case_echo "2 paths, 10mbit/20ms RTT each: 1M echo byte-exact, each path >= 25%" balanced
+
+hetero() {
+	kwik_link_netem 1 "rate 10mbit delay 1ms" &&
+	kwik_link_netem 2 "rate 1mbit delay 25ms" &&
+	echo_xfer 512K && share 1 50
+}
+case_echo "2 paths, 10mbit/2ms + 1mbit/50ms RTT: 512K echo byte-exact, fast path >= 50%" hetero
+
+lossy() {
+	kwik_link_netem 1 "$RATE delay 10ms loss 1%" &&
+	kwik_link_netem 2 "$RATE delay 10ms loss 1%" &&
+	echo_xfer 512K
+}
+case_echo "2 paths, 1% loss each: 512K echo byte-exact" lossy
+
+reorder() {
+	kwik_link_netem 1 "$RATE delay 10ms reorder 25% 50%" &&
+	kwik_link_netem 2 "$RATE delay 5ms reorder 25% 50%" &&
+	echo_xfer 512K
+}
+case_echo "2 paths, netem reorder 25%: 512K echo byte-exact" reorder
+
+# 5-10: failures mid-transfer.  2M each way at 10 Mbit/s per path lasts a
+# few seconds at least; the break comes after 500 KB have moved.
+shape() { kwik_link_netem 1 "$RATE delay 10ms" && kwik_link_netem 2 "$RATE delay 10ms"; }
+shape
+down1() { kwik_link_down 1; }
+link_down() { echo_xfer 2M down1 500000; }
+case_echo "link 1 down mid-transfer: 2M echo byte-exact over path 2" link_down
+
+restored() {
+	kwik_link_up 1 &&
+	kwik_wait_path_up kwc 1 $((30 * SLOW)) &&
+	echo_xfer 1M && share 1 10
+}
+case_echo "link 1 back: path 1 up again and carrying data (>= 10%)" restored
+
+blackhole2() { kwik_link_netem 2 "loss 100%"; }
+loss100() { echo_xfer 2M blackhole2 500000; }
+case_echo "netem loss 100% on link 2 mid-transfer: 2M echo byte-exact" loss100
+kwik_link_netem 2 "$RATE delay 10ms"
+ktap_check "path 2 recovers after the blackhole" kwik_wait_path_up kwc 2 $((30 * SLOW))
+
+del1() { kc kwc path del 1; }
+removed() { echo_xfer 2M del1 500000 && pstats && [ -z "${PSTATE[1]:-}" ]; }
+case_echo "path 1 removed with kwikctl mid-transfer: 2M echo byte-exact" removed
+
+add1() {
+	kc kwc path add service "$SVC" id 1 remote "10.0.1.2:$PORT" insecure >/dev/null
+	kwik_wait_path_up kwc 1 $((20 * SLOW)) >/dev/null
+	kwik_poll $((30 * SLOW)) _path_tx_grew 1 0 ||
+		echo "path 1 carried nothing while the transfer ran"
+}
+added() { echo_xfer 4M add1 500000 && [ "${DTX[1]:-0}" -gt 0 ]; }
+case_echo "path 1 added mid-transfer: joined by the live session, carries data" added
+
+# 11-12: 3 paths.
+three() { echo_xfer 1536K && share 1 15 && share 2 15 && share 3 15; }
+if topo 3 "$RATE delay 10ms" "$RATE delay 10ms" "$RATE delay 10ms"; then
+	case_echo "3 paths balanced: 1.5M echo byte-exact, each path >= 15%" three
+	down2() { kwik_link_down 2; }
+	three_fail() { echo_xfer 2M down2 500000; }
+	case_echo "3 paths, link 2 down mid-transfer: 2M echo byte-exact" three_fail
+	kwik_link_up 2
+else
+	ktap_fail "3 paths balanced: topology"
+	ktap_fail "3 paths, link 2 down mid-transfer: topology"
+fi
+
+# 13-15: a backup path carries nothing while a primary works, then
+# everything once the primaries are gone.
+# shellcheck disable=SC2034  # read through ${!var} in topo
+PATH_ARGS_3=backup
+if topo 3 "$RATE delay 10ms" "$RATE delay 10ms" "$RATE delay 10ms"; then
+	unused() {
+		echo_xfer 1M || return 1
+		# Payload bytes: PINGs and ACKs are not counted in tx_bytes.
+		[ "${DTX[3]:-0}" -eq 0 ] || { echo "backup sent ${DTX[3]} bytes"; return 1; }
+	}
+	case_echo "backup path 3 unused while primaries 1 and 2 work" unused
+	primaries_down() { kwik_link_down 1 && kwik_link_down 2; }
+	used() { echo_xfer 2M primaries_down 500000 && [ "${DTX[3]:-0}" -gt 0 ]; }
+	case_echo "primaries down mid-transfer: backup path 3 carries it, byte-exact" used
+	kwik_link_up 1
+	kwik_link_up 2
+	back() {
+		kwik_wait_path_up kwc 1 $((30 * SLOW)) && kwik_wait_path_up kwc 2 $((30 * SLOW)) &&
+		echo_xfer 512K && [ "${DTX[3]:-0}" -eq 0 ]
+	}
+	case_echo "primaries back: backup path 3 idle again" back
+else
+	for i in 1 2 3; do ktap_fail "backup path: topology"; done
+fi
+# shellcheck disable=SC2034
+PATH_ARGS_3=
+
+# 16: every path gone: the session waits KWIK_NOPATH_TIMEOUT (3 s here),
+# then fails with ETIMEDOUT; no session is left anywhere.
+nopath() {
+	local t0 t1 rc=0 spid cpid
+	topo 2 "$RATE delay 10ms" "$RATE delay 10ms" || return 1
+	rm -f "$TMP/bready"
+	ip netns exec kws1 "$BENCH" server -s "$SVC" -t "$BOUND" \
+		--ready "$TMP/bready" >"$TMP/bsrv.out" 2>&1 &
+	spid=$!
+	kwik_poll 10 test -e "$TMP/bready" || return 1
+	ip netns exec kwc "$BENCH" client -s "$SVC" -b 1G -t "$BOUND" \
+		--nopath-timeout 3000 >"$TMP/bcli.out" 2>&1 &
+	cpid=$!
+	wait_moved 500000 || { echo "no progress"; return 1; }
+	kwik_link_down 1 && kwik_link_down 2
+	t0=$(date +%s)
+	wait "$cpid" || rc=$?
+	t1=$(date +%s)
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	cat "$TMP/bcli.out"
+	echo "client exit $rc after $((t1 - t0)) s with every link down"
+	grep -q ETIMEDOUT "$TMP/bcli.out" || { echo "want ETIMEDOUT"; return 1; }
+	# Path failure detection (<= 6 s of silence) + 3 s + slack.
+	[ $((t1 - t0)) -le $((6 + 3 + 15 * SLOW)) ] || return 1
+	kwik_link_up 1 && kwik_link_up 2
+	kwik_poll $((30 * SLOW)) _no_sessions ||
+		{ echo "sessions left: kwc $(sessions kwc), kws1 $(sessions kws1)"; return 1; }
+}
+case_echo "all paths down: ETIMEDOUT within KWIK_NOPATH_TIMEOUT + detection + slack, no session left" nopath
+
+# 17-20: each scheduler, per socket (kwik_bench) and per service (kwikctl).
+topo 2 "$RATE delay 10ms" "$RATE delay 10ms" >/dev/null 2>&1
+for s in default wrr redundant; do
+	case_echo "scheduler $s (SOL_KWIK KWIK_SCHEDULER): 1M byte-exact" \
+		bench_xfer 1M --sched "$s"
+done
+sched_service() {
+	SCHED=wrr PATH_ARGS_1="weight 3" topo 2 "$RATE delay 10ms" "$RATE delay 10ms" || return 1
+	kc kwc -j service show | grep -q '"scheduler":"wrr"' ||
+		echo "(service show has no scheduler key yet)"
+	echo_xfer 1M && [ "${DTX[1]:-0}" -gt "${DTX[2]:-0}" ] ||
+		{ echo "weight 3 path carried ${DTX[1]:-0}, weight 1 path ${DTX[2]:-0}"; return 1; }
+}
+case_echo "service scheduler wrr (kwikctl), weights 3:1: echo byte-exact, path 1 carries more" sched_service
+
+# 21: the redundant scheduler hides a path failure: no delivery gap.
+topo 2 "$RATE delay 10ms" "$RATE delay 10ms" >/dev/null 2>&1
+redundant_fail() {
+	local gap
+	bench_xfer 2M --sched redundant -- blackhole1 500000 || return 1
+	gap=$(field "$TMP/bsrv.out" max_gap_ms)
+	echo "largest delivery gap ${gap} ms"
+	# 20 ms RTT: anything near a retransmission timeout or a path
+	# failure detection (>= 1 s) is a gap; TCG jitter stays well below.
+	[ "${gap%.*}" -lt 800 ]
+}
+blackhole1() { kwik_link_netem 1 "loss 100%"; }
+case_echo "redundant scheduler: link 1 blackholed mid-transfer, no delivery gap (< 800 ms)" redundant_fail
+
+# 22-23: nothing leaks.
+ktap_check "no session left in kwc or kws1" kwik_poll $((30 * SLOW)) _no_sessions
+kwik_topo_cleanup
+ktap_check "kwik_xfer/kwik_bench left no process" bash -c '! pgrep -x "kwik_xfer|kwik_bench"'
+
+ktap_finish
