@@ -44,8 +44,8 @@ cleanup() {
 trap cleanup EXIT
 
 # Scenario tables: NAME|PEER OPTS|tokens the peer's summary must contain|
-# the path's errno when it goes down|minimum rx_dropped ("" = not checked).
-# Errors with a comma accept either.
+# the path's errno when it goes down|minimum rx_dropped ("" = not checked)
+# [|paths the peer opens, default 1].  Errors with a comma accept either.
 C_CASES=(
 	"bad-version||closed=1|EPROTONOSUPPORT|"
 	"bad-role||closed=1|EPROTO|"
@@ -70,6 +70,8 @@ C_CASES=(
 	"after-fin|-L -s 8|closed=0 alive=1 open_acks=1 resets=1 reason=3|ECONNRESET|1"
 	"fin-ooo|-L -s 8|closed=0 alive=1 open_acks=1 resets=1 reason=3|ECONNRESET|1"
 	"ack-unsent|-L -s 8|closed=0 alive=1 open_acks=1 resets=0|ECONNRESET|1"
+	"join-unknown||closed=0 alive=1 resets=1 reason=5|ECONNRESET|1"
+	"join-badmac|-L -s 8|closed=0 alive=1 open_acks=1 resets=1 reason=5 session_ok=1|ECONNRESET||2"
 )
 # Client role: NAME|what "kwik_peer app 20" must print (glob, "" = no app)|
 # peer tokens|path errno|minimum rx_dropped.
@@ -198,13 +200,13 @@ slab0=$(awk '/^SUnreclaim:/ {print $2}' /proc/meminfo)
 
 # ---- listener role: kwik_peer dials 10.0.1.2:7000 from inside kws1 ----
 ccase() {
-	local name opts want err drop line before gerr gdrop why=''
-	IFS='|' read -r name opts want err drop <<<"$1"
+	local name opts want err drop nev line before gerr gdrop why=''
+	IFS='|' read -r name opts want err drop nev <<<"$1"
 	before=$(mon_downs kws1)
 	# shellcheck disable=SC2086
 	line=$(ip netns exec kws1 timeout -k 5 60 "$PEER" $opts -t $((2000 * SLOW)) \
 		client "10.0.1.2:$PORT" "$name" 2>"$TMP/peer.err")
-	if ! kwik_poll $((20 * SLOW)) _mon_more kws1 "$before"; then
+	if ! kwik_poll $((20 * SLOW)) _mon_more kws1 $((before + ${nev:-1} - 1)); then
 		why="no path-down event for the peer's path"
 	else
 		gerr=$MON_ERR gdrop=$MON_DROP

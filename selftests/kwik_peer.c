@@ -17,11 +17,15 @@
  * prints one summary line:
  *
  *   peer scenario=S role=R hello=ok|bad|none closed=0|1 alive=0|1|- \
- *        resets=N reason=R open_acks=N refused=N pongs=N frames=N
+ *        resets=N reason=R open_acks=N refused=N pongs=N frames=N \
+ *        kernel_bad=N session_ok=0|1|-
  *
  *   closed  the kernel closed the lower connection (EOF or RST)
  *   alive   after the scenario a PING got its PONG ("-": not probed)
  *   resets  RESET frames received; reason: the last one's reason
+ *   kernel_bad  frames from the kernel longer than the spec allows
+ *   session_ok  join-badmac: the session still acknowledged data after
+ *               the bad JOIN on another path
  *
  * The exit status is 0 when the peer ran its scenario to the end (what
  * the kernel did is for the test to judge), 1 on a usage or local error.
@@ -54,7 +58,8 @@
 #define FIN		0x01
 
 enum { FT_HELLO = 1, FT_OPEN, FT_OPEN_ACK, FT_DATA, FT_ACK, FT_RESET,
-	FT_PING, FT_PONG };
+	FT_PING, FT_PONG, FT_JOIN, FT_JOIN_ACK };
+#define FT_UNKNOWN	255	/* no version of the protocol defines it */
 enum { RR_NONE, RR_REFUSED, RR_ABORT, RR_PROTOCOL, RR_TIMEOUT, RR_UNKNOWN };
 
 struct frame {
@@ -90,7 +95,8 @@ static struct {
 	uint64_t rcv_nxt;	/* data received on sess (server role) */
 	bool rcv_fin;
 	uint64_t acked;		/* highest data ack received */
-} R = { .hello = "none", .alive = -1 };
+	int session_ok;		/* join-badmac: the session still works */
+} R = { .hello = "none", .alive = -1, .session_ok = -1 };
 
 static const char *prog = "kwik_peer";
 static volatile sig_atomic_t stop;
@@ -413,6 +419,7 @@ static bool is_open_answer(const struct frame *f)
 {
 	return f->type == FT_OPEN_ACK || f->type == FT_RESET;
 }
+static bool is_ack(const struct frame *f) { return f->type == FT_ACK; }
 static bool is_fin_acked(const struct frame *f)
 {
 	(void)f;
@@ -506,7 +513,7 @@ static const struct scenario scenarios[] = {
 	{ "reserved", 3, "header reserved bits set" },
 	{ "reserved-body", 1, "ACK with its reserved word set" },
 	{ "bad-flags", 1, "PING with flags" },
-	{ "bad-type", 1, "frame type 9" },
+	{ "bad-type", 1, "frame type 255" },
 	{ "bad-length", 1, "PING of 9 bytes" },
 	{ "empty-data", 1, "DATA without payload or FIN" },
 	{ "session-zero", 1, "OPEN with session ID 0" },
@@ -519,10 +526,12 @@ static const struct scenario scenarios[] = {
 	{ "open-flood", 1, "-n OPENs, never completed" },
 	{ "window", 3, "DATA far beyond the advertised window" },
 	{ "after-fin", 3, "DATA after FIN" },
-	{ "fin-ooo", 1, "FIN beyond the next expected byte" },
+	{ "fin-ooo", 1, "early FIN, then DATA beyond it" },
 	{ "ack-unsent", 3, "ACK of data never sent" },
 	{ "refuse", 2, "answer OPEN with RESET(REFUSED)" },
 	{ "reset-protocol", 2, "answer OPEN with RESET(PROTOCOL)" },
+	{ "join-unknown", 1, "JOIN for a session never opened" },
+	{ "join-badmac", 1, "open a session, JOIN it from a 2nd path with a wrong MAC" },
 	{ "truncated", 3, "half a DATA frame, then close" },
 	{ "garbage", 3, "4 KiB of random bytes" },
 	{ NULL, 0, NULL }
@@ -550,6 +559,55 @@ static bool open_session(int fd, uint64_t *sess)
 	if (send_open(fd, FT_OPEN, *sess, O.service, 1 << 20) < 0)
 		return false;
 	return wait_answer(fd) && R.open_acks && R.sess == *sess;
+}
+
+/* JOIN with a random nonce and a MAC that cannot be right. */
+static int send_join(int fd, uint64_t session)
+{
+	uint8_t b[16];
+
+	put64(b, rnd64());
+	put64(b + 8, rnd64());
+	return send_frame(fd, FT_JOIN, 0, session, b, sizeof(b));
+}
+
+static struct sockaddr_in peer_addr;
+
+/*
+ * Open a session on @fd, then try to join it from a second connection
+ * with a wrong MAC: that path must get RESET(UNKNOWN) and the session on
+ * @fd must still work (DATA is acknowledged).
+ */
+static void join_badmac(int fd)
+{
+	uint64_t s;
+	int fd2;
+
+	if (!open_session(fd, &s)) {
+		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
+		return;
+	}
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd2 < 0 || connect(fd2, (struct sockaddr *)&peer_addr,
+			       sizeof(peer_addr)) < 0)
+		die("second connection");
+	nodelay(fd2);
+	send_hello(fd2, 1, 0);
+	if (!watch(fd2, O.timeout, is_hello)) {
+		R.hello = "bad";
+		close(fd2);
+		return;
+	}
+	R.resets = 0;
+	send_join(fd2, s);
+	watch(fd2, O.timeout, is_reset);
+	probe(fd2);		/* the joining path stays up */
+	/* The session on the first path is untouched. */
+	R.acked = 0;
+	send_data(fd, s, 0, 0, 10);
+	R.session_ok = watch(fd, O.timeout, is_ack) && R.acked == 10;
+	send_reset(fd, s, RR_ABORT);
+	close(fd2);
 }
 
 static void run_client(int fd, const char *sc)
@@ -594,7 +652,7 @@ static void run_client(int fd, const char *sc)
 	} else if (!strcmp(sc, "bad-flags")) {
 		send_raw(fd, FT_PING, 0x80, 0, 8, 0, junk, 8);
 	} else if (!strcmp(sc, "bad-type")) {
-		send_raw(fd, 9, 0, 0, 8, 1, junk, 8);
+		send_raw(fd, FT_UNKNOWN, 0, 0, 8, 1, junk, 8);
 	} else if (!strcmp(sc, "bad-length")) {
 		memset(junk, 0, 9);
 		send_raw(fd, FT_PING, 0, 0, 9, 0, junk, 9);
@@ -654,7 +712,13 @@ static void run_client(int fd, const char *sc)
 			send_data(fd, s, 0, FIN, 0);
 			send_data(fd, s, 1, 0, 10);
 		} else if (!strcmp(sc, "fin-ooo")) {
+			/*
+			 * An early FIN may be legal with several paths (the
+			 * data before it travels on another), data beyond
+			 * it never is.
+			 */
 			send_data(fd, s, 100, FIN, 0);
+			send_data(fd, s, 200, 0, 10);
 		} else {
 			send_ack(fd, s, 1ULL << 40, 65536, 0);
 			probe(fd);
@@ -663,6 +727,14 @@ static void run_client(int fd, const char *sc)
 		}
 		watch(fd, O.timeout, is_reset);
 		probe(fd);
+		return;
+	} else if (!strcmp(sc, "join-unknown")) {
+		send_join(fd, rnd64());
+		watch(fd, O.timeout, is_reset);
+		probe(fd);
+		return;
+	} else if (!strcmp(sc, "join-badmac")) {
+		join_badmac(fd);
 		return;
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
@@ -895,6 +967,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
 	parse_addr(argv[1], &sin);
+	peer_addr = sin;
 	if (O.klisten)
 		kfd = kwik_listen();
 
@@ -938,11 +1011,12 @@ int main(int argc, char **argv)
 
 	printf("peer scenario=%s role=%s hello=%s closed=%d alive=%s resets=%u"
 	       " reason=%d open_acks=%u refused=%u pongs=%u frames=%u"
-	       " kernel_bad=%u\n",
+	       " kernel_bad=%u session_ok=%s\n",
 	       sc, role, R.hello, R.closed,
 	       R.alive < 0 ? "-" : R.alive ? "1" : "0", R.resets,
 	       R.resets ? (int)R.reason : -1, R.open_acks, R.refused,
-	       R.pongs, R.frames, R.kbad);
+	       R.pongs, R.frames, R.kbad,
+	       R.session_ok < 0 ? "-" : R.session_ok ? "1" : "0");
 	fflush(stdout);
 	if (O.ready)
 		close(open(O.ready, O_CREAT | O_WRONLY, 0644));
