@@ -48,6 +48,9 @@ check: deps
 CK_KDIR = $(call kenv,$(KERNEL),KDIR)
 CK_KVER = $(call kenv,$(KERNEL),KVER)
 CK_DKMS = $(CURDIR)/build/dkms/$(CK_KVER)
+# kwik.ko for the debug kernel builds in its own copy of the sources, so a
+# concurrent "make check" (which builds in the tree) cannot swap it.
+CK_M = $(if $(filter debug,$(KERNEL)),$(CURDIR)/build/kmod-$(KERNEL),$(CURDIR))
 
 # Several people may run "make check" in one tree at once: builds are
 # serialised with a lock; run.sh copies what it needs into its own run dir.
@@ -59,15 +62,32 @@ check-run:
 	@echo "# building for $(CK_KVER)"
 	@$(LOCK) $(MAKE) --no-print-directory check-build
 	selftests/vm/run.sh --kernel $(KERNEL) \
-		$(if $(NOMOD),--ko '',--ko $(CURDIR)/kwik.ko --modroot $(CK_DKMS)/modroot) $(T)
+		$(if $(NOMOD),--ko '',--ko $(CK_M)/kwik.ko --modroot $(CK_DKMS)/modroot) $(T)
 
 check-build:
 ifeq ($(NOMOD),)
-	$(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
+ifneq ($(CK_M),$(CURDIR))
+	mkdir -p $(CK_M)/net/kwik && cp -a Kbuild include $(CK_M)/ && \
+		cp -a net/kwik/*.[ch] $(CK_M)/net/kwik/
+endif
+	$(MAKE) -C $(CK_KDIR) M=$(CK_M) modules
 	selftests/vm/dkms-prep.sh $(CK_KVER) $(CK_KDIR) $(call kenv,$(KERNEL),KMODULES) $(CK_DKMS)
 endif
 	@$(MAKE) --no-print-directory kwikctl
 	$(MAKE) -C selftests
+
+# ---- check-debug: the suite on a KASAN + lockdep + kmemleak kernel -------
+# The kernel is built once from Debian's linux-source-6.12 with
+# selftests/vm/debug.config and cached in $(KWIK_CACHE)/kernels/debug-*;
+# see Documentation/debug-lane.rst.  DEBUG_T selects tests (default: all).
+DEBUG_T ?= $(T)
+
+.PHONY: debug-kernel check-debug
+debug-kernel: deps
+	selftests/vm/debug-kernel.sh
+
+check-debug: debug-kernel
+	@$(MAKE) --no-print-directory check-run KERNEL=debug T="$(DEBUG_T)"
 
 # ---- demo: one server, one client, data both ways --------------------------
 demo: deps
@@ -139,6 +159,9 @@ help:
 	@echo "       KERNEL=6.1    test on Debian's 6.1 kernel instead of 6.12"
 	@echo "       NOMOD=1       run without kwik.ko (harness work)"
 	@echo "       env: KWIK_TEST_TIMEOUT=300 KWIK_VM_TIMEOUT=300+150/test KWIK_KVM=1"
+	@echo "  make check-debug   the same on a KASAN+lockdep+kmemleak+UBSAN kernel built"
+	@echo "                     once from Debian's linux-source-6.12 (make debug-kernel);"
+	@echo "                     fails on any debug report (Documentation/debug-lane.rst)"
 	@echo "  make demo          boot the VM, move data over AF_KWIK both ways, show state"
 	@echo "  make bench         Kwik vs MPTCP vs best single TCP path on netem links, in the"
 	@echo "                     VM: goodput, delivery gap, receiver buffer; CSV in build/bench/"

@@ -36,7 +36,9 @@ done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r f; do
 	esac
 	n=$((n + 1))
 done
+# A kernel with 9p built in (the debug kernel) needs no modules.
 ls "$tmp"/modules/*-9p.ko >/dev/null 2>&1 ||
+	grep -q '/9p\.ko$' "$kmod/modules.builtin" 2>/dev/null ||
 	{ echo "initramfs: no 9p modules found in $kmod" >&2; exit 1; }
 (cd "$tmp" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -46,6 +46,9 @@ envf=$cache/kernels/$kernel.env
 [ -r "$envf" ] || { echo "run.sh: $envf missing: run 'make deps'" >&2; exit 1; }
 # shellcheck disable=SC1090
 . "$envf"
+# Kernel-specific settings from the .env (the debug kernel sets them):
+# KSLOW multiplies the timeouts, KMEM and KAPPEND set memory and cmdline.
+slow=${KSLOW:-1}
 for f in "$KIMAGE" "$KMODULES/modules.dep"; do
 	[ -e "$f" ] || { echo "run.sh: $f missing: run 'make deps'" >&2; exit 1; }
 done
@@ -111,7 +114,8 @@ exec 8>&-
 	printf 'KWIK_TESTS=%q\n' "${tests[*]}"
 	# The benchmark is one long "test".
 	[ "$mode" = bench ] && tt=1800 || tt=300
-	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-$tt}"
+	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-$((tt * slow))}"
+	printf 'KWIK_SLOW=%q\n' "$slow"
 	printf 'KWIK_MODE=%q\n' "$mode"
 	# Optional extras the tests may use (e.g. a user-built quic.ko).
 	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES; do
@@ -127,17 +131,18 @@ fi
 # Whole-VM guard, above the sum of normal test times even on a loaded
 # machine; a hang inside one test is cut by its own timeout first.
 [ "$mode" = bench ] && vt=2400 || vt=$((300 + 150 * ${#tests[@]}))
-vm_timeout=${KWIK_VM_TIMEOUT:-$vt}
+vm_timeout=${KWIK_VM_TIMEOUT:-$((vt * slow))}
 
-echo "# kwik VM: kernel $KVER ($kernel), ${accel[1]}, ${KWIK_VM_MEM:-1G}, run dir $out"
+vm_mem=${KWIK_VM_MEM:-${KMEM:-1G}}
+echo "# kwik VM: kernel $KVER ($kernel), ${accel[1]}, $vm_mem, run dir $out"
 [ "$mode" != check ] || echo "# tests: ${tests[*]}"
 t0=$(date +%s)
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
-	"${accel[@]}" -smp "${KWIK_VM_SMP:-2}" -m "${KWIK_VM_MEM:-1G}" \
+	"${accel[@]}" -smp "${KWIK_VM_SMP:-2}" -m "$vm_mem" \
 	-nodefaults -no-reboot -display none -monitor none \
 	-serial "file:$out/console.log" \
 	-kernel "$KIMAGE" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=4 printk.devkmsg=on mitigations=off oops=panic ${KWIK_VM_APPEND:-}" \
+	-append "console=ttyS0 panic=-1 loglevel=4 printk.devkmsg=on mitigations=off oops=panic ${KAPPEND:-} ${KWIK_VM_APPEND:-}" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 	-device virtio-rng-pci \
