@@ -330,6 +330,7 @@ static void kwik_reset_session_state(struct kwik_sock *ks)
 	ks->close_err = 0;
 	ks->bytes_sent = 0;
 	ks->bytes_received = 0;
+	ks->bytes_read = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	WRITE_ONCE(sk->sk_err, 0);
 	__skb_queue_purge(&sk->sk_receive_queue);
@@ -500,6 +501,8 @@ static int kwik_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			copied += chunk;
 			if (!(flags & MSG_PEEK)) {
 				KWIK_SKB_CB(skb)->offset += chunk;
+				WRITE_ONCE(ks->bytes_read,
+					   ks->bytes_read + chunk);
 				if (KWIK_SKB_CB(skb)->offset == skb->len) {
 					__skb_unlink(skb, &sk->sk_receive_queue);
 					kfree_skb(skb);
@@ -570,7 +573,9 @@ static __poll_t kwik_poll(struct file *file, struct socket *sock,
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		/* Readable once SO_RCVLOWAT bytes wait, as tcp_poll(). */
+		if (READ_ONCE(ks->bytes_received) - READ_ONCE(ks->bytes_read) >=
+		    sock_rcvlowat(sk, 0, INT_MAX))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (shutdown & SEND_SHUTDOWN) {
 			/* Writers wake up to get their EPIPE. */

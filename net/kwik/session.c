@@ -533,7 +533,7 @@ static void kwik_rcv_queue(struct kwik_sock *ks, struct sk_buff *skb)
 	if (dsn < ks->rcv_nxt)
 		skb_pull(skb, ks->rcv_nxt - dsn);
 	ks->rcv_nxt += skb->len;
-	ks->bytes_received += skb->len;
+	WRITE_ONCE(ks->bytes_received, ks->bytes_received + skb->len);
 	if (tail && skb_tailroom(tail) >= skb->len) {
 		skb_put_data(tail, skb->data, skb->len);
 		kfree_skb(skb);

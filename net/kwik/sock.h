@@ -112,6 +112,7 @@ struct kwik_sock {
 
 	u64 bytes_sent;			/* acknowledged payload */
 	u64 bytes_received;		/* in-order payload received */
+	u64 bytes_read;			/* of which the application read */
 };
 
 static inline struct kwik_sock *kwik_sk(const struct sock *sk)
