@@ -915,6 +915,14 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		break;
 	case KWIK_FT_RESET:
 		kfree_skb(payload);
+		if (!sf->active && sk->sk_state == TCP_ESTABLISHED) {
+			/*
+			 * A refused JOIN (say, a path to another server, which
+			 * does not know the session): drop just this path.
+			 */
+			kwik_session_detach_sf(ks, sf);
+			break;
+		}
 		kwik_session_done(ks, -kwik_reset_to_errno(f->reset.reason));
 		break;
 	default:
