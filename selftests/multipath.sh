@@ -145,6 +145,9 @@ echo_xfer() {
 	if [ -n "$action" ]; then
 		wait_moved "$after" || ktap_diag "no progress before '$action'"
 		$action
+		# The point is to break things under a live transfer.
+		kill -0 "$cpid" 2>/dev/null ||
+			WHY="the transfer ended before '$action' (too short for this machine)"
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
@@ -158,7 +161,9 @@ echo_xfer() {
 	cdt=$(field "$TMP/cli.out" tx_fnv) cdr=$(field "$TMP/cli.out" rx_fnv)
 	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
 	sdt=$(field "$TMP/srv.out" tx_fnv) sdr=$(field "$TMP/srv.out" rx_fnv)
-	if [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
+	if [ -n "$WHY" ]; then
+		:
+	elif [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
 		WHY="client exit $crc, server exit $src"
 	elif [ -z "$cdt" ] || [ "$cdt" != "$sdr" ] || [ "$cdr" != "$sdt" ]; then
 		WHY="digests: client tx $cdt rx $cdr, server tx $sdt rx $sdr"
@@ -190,14 +195,17 @@ bench_xfer() {
 	ip netns exec kwc "$BENCH" client -s "$SVC" -b "$bytes" -t "$BOUND" \
 		"${cargs[@]}" >"$TMP/bcli.out" 2>&1 &
 	cpid=$!
+	local mid=1
 	if [ -n "$action" ]; then
 		wait_moved "$after" || echo "no progress before '$action'"
 		$action
+		kill -0 "$cpid" 2>/dev/null ||
+			{ mid=''; echo "the transfer ended before '$action' (too short for this machine)"; }
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
 	cat "$TMP/bsrv.out" "$TMP/bcli.out"
-	[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] &&
+	[ -n "$mid" ] && [ "$crc" -eq 0 ] && [ "$src" -eq 0 ] &&
 		[ "$(field "$TMP/bsrv.out" verify)" = ok ] &&
 		[ "$(field "$TMP/bcli.out" receipt)" = ok ]
 }
@@ -257,13 +265,15 @@ reorder() {
 }
 case_echo "2 paths, netem reorder 25%: 512K echo byte-exact" reorder
 
-# 5-10: failures mid-transfer.  2M each way at 10 Mbit/s per path lasts a
-# few seconds at least; the break comes after 500 KB have moved.
-shape() { kwik_link_netem 1 "$RATE delay 10ms" && kwik_link_netem 2 "$RATE delay 10ms"; }
+# 5-10: failures mid-transfer.  3M each way at 5 Mbit/s per path lasts
+# several seconds; the break comes after 300 KB have moved, and a case
+# fails if the transfer was over by then.
+FRATE="rate 5mbit"
+shape() { kwik_link_netem 1 "$FRATE delay 10ms" && kwik_link_netem 2 "$FRATE delay 10ms"; }
 shape
 down1() { kwik_link_down 1; }
-link_down() { echo_xfer 2M down1 500000; }
-case_echo "link 1 down mid-transfer: 2M echo byte-exact over path 2" link_down
+link_down() { echo_xfer 3M down1 300000; }
+case_echo "link 1 down mid-transfer: 3M echo byte-exact over path 2" link_down
 
 restored() {
 	kwik_link_up 1 &&
@@ -273,14 +283,14 @@ restored() {
 case_echo "link 1 back: path 1 up again and carrying data (>= 10%)" restored
 
 blackhole2() { kwik_link_netem 2 "loss 100%"; }
-loss100() { echo_xfer 2M blackhole2 500000; }
-case_echo "netem loss 100% on link 2 mid-transfer: 2M echo byte-exact" loss100
-kwik_link_netem 2 "$RATE delay 10ms"
+loss100() { echo_xfer 3M blackhole2 300000; }
+case_echo "netem loss 100% on link 2 mid-transfer: 3M echo byte-exact" loss100
+kwik_link_netem 2 "$FRATE delay 10ms"
 ktap_check "path 2 recovers after the blackhole" kwik_wait_path_up kwc 2 $((30 * SLOW))
 
 del1() { kc kwc path del 1; }
-removed() { echo_xfer 2M del1 500000 && pstats && [ -z "${PSTATE[1]:-}" ]; }
-case_echo "path 1 removed with kwikctl mid-transfer: 2M echo byte-exact" removed
+removed() { echo_xfer 3M del1 300000 && pstats && [ -z "${PSTATE[1]:-}" ]; }
+case_echo "path 1 removed with kwikctl mid-transfer: 3M echo byte-exact" removed
 
 add1() {
 	kc kwc path add service "$SVC" id 1 remote "10.0.1.2:$PORT" insecure >/dev/null
@@ -288,16 +298,16 @@ add1() {
 	kwik_poll $((30 * SLOW)) _path_tx_grew 1 0 ||
 		echo "path 1 carried nothing while the transfer ran"
 }
-added() { echo_xfer 4M add1 500000 && [ "${DTX[1]:-0}" -gt 0 ]; }
+added() { echo_xfer 4M add1 300000 && [ "${DTX[1]:-0}" -gt 0 ]; }
 case_echo "path 1 added mid-transfer: joined by the live session, carries data" added
 
 # 11-12: 3 paths.
 three() { echo_xfer 1536K && share 1 15 && share 2 15 && share 3 15; }
-if topo 3 "$RATE delay 10ms" "$RATE delay 10ms" "$RATE delay 10ms"; then
-	case_echo "3 paths balanced: 1.5M echo byte-exact, each path >= 15%" three
+if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
+	case_echo "3 paths, 5mbit each: 1.5M echo byte-exact, each path >= 15%" three
 	down2() { kwik_link_down 2; }
-	three_fail() { echo_xfer 2M down2 500000; }
-	case_echo "3 paths, link 2 down mid-transfer: 2M echo byte-exact" three_fail
+	three_fail() { echo_xfer 4M down2 300000; }
+	case_echo "3 paths, link 2 down mid-transfer: 4M echo byte-exact" three_fail
 	kwik_link_up 2
 else
 	ktap_fail "3 paths balanced: topology"
@@ -308,7 +318,7 @@ fi
 # everything once the primaries are gone.
 # shellcheck disable=SC2034  # read through ${!var} in topo
 PATH_ARGS_3=backup
-if topo 3 "$RATE delay 10ms" "$RATE delay 10ms" "$RATE delay 10ms"; then
+if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
 	unused() {
 		echo_xfer 1M || return 1
 		# Payload bytes: PINGs and ACKs are not counted in tx_bytes.
@@ -316,7 +326,7 @@ if topo 3 "$RATE delay 10ms" "$RATE delay 10ms" "$RATE delay 10ms"; then
 	}
 	case_echo "backup path 3 unused while primaries 1 and 2 work" unused
 	primaries_down() { kwik_link_down 1 && kwik_link_down 2; }
-	used() { echo_xfer 2M primaries_down 500000 && [ "${DTX[3]:-0}" -gt 0 ]; }
+	used() { echo_xfer 3M primaries_down 300000 && [ "${DTX[3]:-0}" -gt 0 ]; }
 	case_echo "primaries down mid-transfer: backup path 3 carries it, byte-exact" used
 	kwik_link_up 1
 	kwik_link_up 2
@@ -381,7 +391,7 @@ case_echo "service scheduler wrr (kwikctl), weights 3:1: echo byte-exact, path 1
 topo 2 "$RATE delay 10ms" "$RATE delay 10ms" >/dev/null 2>&1
 redundant_fail() {
 	local gap
-	bench_xfer 2M --sched redundant -- blackhole1 500000 || return 1
+	bench_xfer 3M --sched redundant -- blackhole1 300000 || return 1
 	gap=$(field "$TMP/bsrv.out" max_gap_ms)
 	echo "largest delivery gap ${gap} ms"
 	# 20 ms RTT: anything near a retransmission timeout or a path
