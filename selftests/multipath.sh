@@ -144,10 +144,10 @@ echo_xfer() {
 	cpid=$!
 	if [ -n "$action" ]; then
 		wait_moved "$after" || ktap_diag "no progress before '$action'"
-		$action
 		# The point is to break things under a live transfer.
 		kill -0 "$cpid" 2>/dev/null ||
 			WHY="the transfer ended before '$action' (too short for this machine)"
+		$action
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
@@ -198,9 +198,9 @@ bench_xfer() {
 	local mid=1
 	if [ -n "$action" ]; then
 		wait_moved "$after" || echo "no progress before '$action'"
-		$action
 		kill -0 "$cpid" 2>/dev/null ||
 			{ mid=''; echo "the transfer ended before '$action' (too short for this machine)"; }
+		$action
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
