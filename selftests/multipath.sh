@@ -278,7 +278,7 @@ case_echo "link 1 down mid-transfer: 3M echo byte-exact over path 2" link_down
 restored() {
 	kwik_link_up 1 &&
 	kwik_wait_path_up kwc 1 $((30 * SLOW)) &&
-	echo_xfer 1M && share 1 10
+	echo_xfer 512K && share 1 10
 }
 case_echo "link 1 back: path 1 up again and carrying data (>= 10%)" restored
 
@@ -302,9 +302,9 @@ added() { echo_xfer 4M add1 300000 && [ "${DTX[1]:-0}" -gt 0 ]; }
 case_echo "path 1 added mid-transfer: joined by the live session, carries data" added
 
 # 11-12: 3 paths.
-three() { echo_xfer 1536K && share 1 15 && share 2 15 && share 3 15; }
+three() { echo_xfer 1M && share 1 15 && share 2 15 && share 3 15; }
 if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
-	case_echo "3 paths, 5mbit each: 1.5M echo byte-exact, each path >= 15%" three
+	case_echo "3 paths, 5mbit each: 1M echo byte-exact, each path >= 15%" three
 	down2() { kwik_link_down 2; }
 	three_fail() { echo_xfer 4M down2 300000; }
 	case_echo "3 paths, link 2 down mid-transfer: 4M echo byte-exact" three_fail
@@ -320,7 +320,7 @@ fi
 PATH_ARGS_3=backup
 if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
 	unused() {
-		echo_xfer 1M || return 1
+		echo_xfer 512K || return 1
 		# Payload bytes: PINGs and ACKs are not counted in tx_bytes.
 		[ "${DTX[3]:-0}" -eq 0 ] || { echo "backup sent ${DTX[3]} bytes"; return 1; }
 	}
@@ -375,8 +375,8 @@ case_echo "all paths down: ETIMEDOUT within KWIK_NOPATH_TIMEOUT + detection + sl
 # 17-20: each scheduler, per socket (kwik_bench) and per service (kwikctl).
 topo 2 "$RATE delay 10ms" "$RATE delay 10ms" >/dev/null 2>&1
 for s in default wrr redundant; do
-	case_echo "scheduler $s (SOL_KWIK KWIK_SCHEDULER): 1M byte-exact" \
-		bench_xfer 1M --sched "$s"
+	case_echo "scheduler $s (SOL_KWIK KWIK_SCHEDULER): 512K byte-exact" \
+		bench_xfer 512K --sched "$s"
 done
 sched_service() {
 	SCHED=wrr PATH_ARGS_1="weight 3" topo 2 "$RATE delay 10ms" "$RATE delay 10ms" || return 1

@@ -83,6 +83,17 @@ netem_of() {
 
 # ---- one system over the current topology ---------------------------------
 
+# _mptcp_subflows N: the client's MPTCP connection has N extra subflows
+# (their count in MPSF).
+MPSF=0
+_mptcp_subflows() {
+	local out
+	out=$(ip netns exec kwc ss -HMni state established 2>/dev/null)
+	MPSF=0
+	[[ $out =~ subflows:([0-9]+) ]] && MPSF=${BASH_REMATCH[1]}
+	[ "$MPSF" -ge "$1" ]
+}
+
 # run_one SYSTEM FAIL_S: kwik_bench server + client, the failover action
 # at FAIL_S if set.  The server's summary ends in $TMP/srv.out.
 run_one() {
@@ -102,6 +113,12 @@ run_one() {
 		>"$TMP/cli.out" 2>&1 &
 	cpid=$!
 	t0=$(date +%s%N)
+	if [ "$sys" = mptcp ]; then
+		# Did MPTCP open a subflow per link?  (Its goodput means little
+		# otherwise.)  "ss -M" shows the extra subflows of the connection.
+		kwik_poll 5 _mptcp_subflows $((${#PATHS[@]} - 1)) ||
+			echo "  mptcp: only $(_mptcp_subflows 99; echo "$MPSF") extra subflow(s) of $((${#PATHS[@]} - 1))"
+	fi
 	if [ -n "$fail" ] && [ "$sys" != tcp ]; then
 		# The failover instant is part of the case's definition.
 		while kill -0 "$cpid" 2>/dev/null &&
