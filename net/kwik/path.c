@@ -494,8 +494,10 @@ static void kwik_path_fail(struct kwik_path *path, int err)
 			kwik_path_put(path);
 		return;
 	}
-	if (path->cfg.flags & KWIK_PATH_F_NO_RECONNECT)
+	if (path->cfg.flags & KWIK_PATH_F_NO_RECONNECT) {
+		cancel_delayed_work(&path->timer);
 		return;
+	}
 	path->backoff = path->backoff ?
 		min_t(unsigned long, path->backoff * 2, KWIK_BACKOFF_MAX) :
 		KWIK_BACKOFF_MIN;
@@ -847,7 +849,8 @@ static void kwik_path_timeout(struct kwik_path *path)
 		kwik_path_keepalive(path);
 		break;
 	case KWIK_PATH_S_DOWN:
-		if (path->role == KWIK_ROLE_CLIENT && !path->sock)
+		if (path->role == KWIK_ROLE_CLIENT && !path->sock &&
+		    !(path->cfg.flags & KWIK_PATH_F_NO_RECONNECT))
 			kwik_path_connect(path);
 		break;
 	}

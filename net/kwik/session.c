@@ -609,7 +609,7 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 	if (ks->rcv_fin) {
 		/* Retransmission of something we already have: just ack. */
 		if (end < ks->rcv_nxt)
-			goto drop;
+			goto dup;
 		goto bad;
 	}
 	/* Beyond the window we advertised: a broken or hostile sender. */
@@ -620,7 +620,7 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 	if (ks->rcv_fin_early && end > ks->rcv_fin_seq)
 		goto bad;
 	if (end < ks->rcv_nxt || (end == ks->rcv_nxt && !fin))
-		goto drop;			/* duplicate */
+		goto dup;			/* resent after a path failed */
 
 	if (skb) {
 		KWIK_SKB_CB(skb)->dsn = dsn;
@@ -648,8 +648,7 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 		kwik_session_rx_fin(ks);
 	kwik_session_maybe_finish(ks);
 	return;
-drop:
-	kwik_path_count_drop(path);
+dup:
 	kfree_skb(skb);
 	return;
 bad:
@@ -869,6 +868,19 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		release_sock(sk);
 		sock_put(sk);
 		goto unknown;
+	}
+	/*
+	 * Until a path proved itself (JOIN_ACK checked, or JOIN checked by
+	 * the server) it may only answer the join: nothing it says touches
+	 * the session's stream.
+	 */
+	if (!sf->active && f->type != KWIK_FT_JOIN_ACK &&
+	    f->type != KWIK_FT_RESET) {
+		kfree_skb(payload);
+		kwik_path_count_drop(path);
+		release_sock(sk);
+		sock_put(sk);
+		return;
 	}
 	switch (f->type) {
 	case KWIK_FT_OPEN_ACK:
