@@ -116,8 +116,14 @@ run_one() {
 	if [ "$sys" = mptcp ]; then
 		# Did MPTCP open a subflow per link?  (Its goodput means little
 		# otherwise.)  "ss -M" shows the extra subflows of the connection.
-		kwik_poll 5 _mptcp_subflows $((${#PATHS[@]} - 1)) ||
+		if ! kwik_poll 5 _mptcp_subflows $((${#PATHS[@]} - 1)); then
 			echo "  mptcp: only $(_mptcp_subflows 99; echo "$MPSF") extra subflow(s) of $((${#PATHS[@]} - 1))"
+			# The MIB says where the join stopped (announce, SYN...).
+			for ns in kwc kws1; do
+				echo "  mptcp $ns: $(ip netns exec "$ns"  nstat -asz 2>/dev/null |
+					awk '/MPTcpExt(MPCapable|AddAddr|Echo|MPJoin|Fallback|InfiniteMap)/ && $2 > 0 { printf "%s=%s ", $1, $2 }')"
+			done
+		fi
 	fi
 	if [ -n "$fail" ] && [ "$sys" != tcp ]; then
 		# The failover instant is part of the case's definition.
