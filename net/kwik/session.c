@@ -595,13 +595,6 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 	u64 end = dsn + f->data.len;
 	bool fin = f->flags & KWIK_DATA_F_FIN;
 
-	if (sock_flag(sk, SOCK_DEAD) && f->data.len) {
-		/* Nobody will ever read this: abort, as TCP would. */
-		kfree_skb(skb);
-		kwik_session_reset(ks, KWIK_RR_ABORT);
-		kwik_session_done(ks, ECONNRESET);
-		return;
-	}
 	ks->ack_pending = true;
 	ks->ack_sf = kwik_session_sf(ks, path);
 	kwik_session_kick_one(ks);
@@ -621,6 +614,13 @@ static void kwik_session_rx_data(struct kwik_sock *ks, struct kwik_path *path,
 		goto bad;
 	if (end < ks->rcv_nxt || (end == ks->rcv_nxt && !fin))
 		goto dup;			/* resent after a path failed */
+	if (sock_flag(sk, SOCK_DEAD) && f->data.len) {
+		/* New data nobody will ever read: abort, as TCP would. */
+		kfree_skb(skb);
+		kwik_session_reset(ks, KWIK_RR_ABORT);
+		kwik_session_done(ks, ECONNRESET);
+		return;
+	}
 
 	if (skb) {
 		KWIK_SKB_CB(skb)->dsn = dsn;
@@ -946,10 +946,14 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 	return;
 unknown:
 	kfree_skb(payload);
+	/*
+	 * A late ACK (a window update crossing the session's end) is
+	 * normal: neither counted nor answered.  Never answer a RESET.
+	 */
+	if (f->type == KWIK_FT_ACK)
+		return;
 	kwik_path_count_drop(path);
-	/* Never answer a RESET or an ACK: late ones are normal. */
-	if (f->type == KWIK_FT_DATA || f->type == KWIK_FT_OPEN_ACK ||
-	    f->type == KWIK_FT_JOIN_ACK)
+	if (f->type != KWIK_FT_RESET)
 		kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
 }
 
