@@ -298,7 +298,7 @@ add1() {
 	kwik_poll $((30 * SLOW)) _path_tx_grew 1 0 ||
 		echo "path 1 carried nothing while the transfer ran"
 }
-added() { echo_xfer 4M add1 300000 && [ "${DTX[1]:-0}" -gt 0 ]; }
+added() { echo_xfer 3M add1 300000 && [ "${DTX[1]:-0}" -gt 0 ]; }
 case_echo "path 1 added mid-transfer: joined by the live session, carries data" added
 
 # 11-12: 3 paths.
@@ -306,8 +306,8 @@ three() { echo_xfer 1M && share 1 15 && share 2 15 && share 3 15; }
 if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
 	case_echo "3 paths, 5mbit each: 1M echo byte-exact, each path >= 15%" three
 	down2() { kwik_link_down 2; }
-	three_fail() { echo_xfer 4M down2 300000; }
-	case_echo "3 paths, link 2 down mid-transfer: 4M echo byte-exact" three_fail
+	three_fail() { echo_xfer 3M down2 300000; }
+	case_echo "3 paths, link 2 down mid-transfer: 3M echo byte-exact" three_fail
 	kwik_link_up 2
 else
 	ktap_fail "3 paths balanced: topology"
@@ -371,9 +371,13 @@ nopath() {
 		{ echo "sessions left: kwc $(sessions kwc), kws1 $(sessions kws1)"; return 1; }
 }
 case_echo "all paths down: ETIMEDOUT within KWIK_NOPATH_TIMEOUT + detection + slack, no session left" nopath
+kwik_link_up 1 2>/dev/null
+kwik_link_up 2 2>/dev/null
 
-# 17-20: each scheduler, per socket (kwik_bench) and per service (kwikctl).
-topo 2 "$RATE delay 10ms" "$RATE delay 10ms" >/dev/null 2>&1
+# 17-20: each scheduler, per socket (kwik_bench) and per service (kwikctl),
+# on the topology the previous case left (links up again).
+kwik_wait_path_up kwc 1 $((30 * SLOW)) >/dev/null
+kwik_wait_path_up kwc 2 $((30 * SLOW)) >/dev/null
 for s in default wrr redundant; do
 	case_echo "scheduler $s (SOL_KWIK KWIK_SCHEDULER): 512K byte-exact" \
 		bench_xfer 512K --sched "$s"
@@ -387,8 +391,9 @@ sched_service() {
 }
 case_echo "service scheduler wrr (kwikctl), weights 3:1: echo byte-exact, path 1 carries more" sched_service
 
-# 21: the redundant scheduler hides a path failure: no delivery gap.
-topo 2 "$RATE delay 10ms" "$RATE delay 10ms" >/dev/null 2>&1
+# 21: the redundant scheduler hides a path failure: no delivery gap.  The
+# topology of case 20 (service scheduler wrr, weights 3:1) serves: the
+# socket's scheduler overrides the service's.
 redundant_fail() {
 	local gap
 	bench_xfer 3M --sched redundant -- blackhole1 300000 || return 1
