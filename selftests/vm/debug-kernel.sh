@@ -31,7 +31,16 @@ exec 9>"$KROOT/.debug.lock"
 flock 9
 
 pkg=linux-source-6.12
-ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+candidate() { apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1; }
+ver=$(candidate)
+deb=$DEBS/${pkg}_${ver//:/%3a}_all.deb
+if [ -n "$ver" ] && [ ! -f "$deb" ] && [ ! -f "$KROOT/debug-$ver-$(sha256sum "$frag" | cut -c1-10)/.complete" ]; then
+	# About to download: make sure the lists name what the archive has
+	# now (it drops superseded builds).
+	log "apt-get update"
+	apt-get update -qq >/dev/null || true
+	ver=$(candidate)
+fi
 if [ -z "$ver" ]; then
 	# Offline and no apt lists: reuse the newest deb already downloaded.
 	deb=$(ls "$DEBS/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
