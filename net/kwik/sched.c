@@ -67,16 +67,17 @@ void kwik_sched_put(const struct kwik_sched_ops *ops)
 }
 
 /*
- * Rank of a subflow for carrying data: 0 unusable, then stale backup,
+ * Rank of a subflow for carrying data: 0 no path, then stale backup,
  * stale primary, backup, primary.  Only the best rank present is used:
  * backups wait for every primary to fail, stale paths for every healthy
- * one.
+ * one.  A path still joining counts as present, so a backup does not
+ * jump in while a primary completes its JOIN.
  */
 static int kwik_sched_rank(struct kwik_subflow *sf)
 {
 	int rank;
 
-	if (!sf->path || !sf->up || !sf->active)
+	if (!sf->path || !sf->up)
 		return 0;
 	rank = kwik_path_cfg(sf->path)->priority == KWIK_PRIORITY_BACKUP ? 1 : 2;
 	if (!kwik_path_stale(sf->path))
@@ -85,6 +86,19 @@ static int kwik_sched_rank(struct kwik_subflow *sf)
 }
 
 bool kwik_sched_usable(struct kwik_sock *ks, struct kwik_subflow *sf)
+{
+	int rank = kwik_sched_rank(sf);
+	u32 i;
+
+	if (!rank || !sf->active)
+		return false;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (kwik_sched_rank(&ks->sf[i]) > rank)
+			return false;
+	return true;
+}
+
+bool kwik_sched_may_open(struct kwik_sock *ks, struct kwik_subflow *sf)
 {
 	int rank = kwik_sched_rank(sf);
 	u32 i;

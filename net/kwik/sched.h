@@ -50,6 +50,8 @@ void kwik_sched_put(const struct kwik_sched_ops *ops);
 u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len);
 /* @sf may carry data at all (active, up, backup rule). */
 bool kwik_sched_usable(struct kwik_sock *ks, struct kwik_subflow *sf);
+/* @sf is a right path to open the session on (a primary if one is up). */
+bool kwik_sched_may_open(struct kwik_sock *ks, struct kwik_subflow *sf);
 
 /* The built-in schedulers, one file each. */
 int kwik_sched_default_init(void);

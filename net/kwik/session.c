@@ -935,6 +935,14 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 			kwik_session_detach_sf(ks, sf);
 			break;
 		}
+		/*
+		 * Both directions complete (a late RESET answering a resent
+		 * duplicate, say): nothing is lost, end cleanly.
+		 */
+		if (ks->rcv_fin && ks->fin_acked) {
+			kwik_session_done(ks, 0);
+			break;
+		}
 		kwik_session_done(ks, -kwik_reset_to_errno(f->reset.reason));
 		break;
 	default:
@@ -1036,7 +1044,7 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_subflow *sf,
 	struct kwik_frame f = { .session = ks->id };
 
 	if (sk->sk_state == TCP_SYN_SENT) {
-		if (ks->open_sent)
+		if (ks->open_sent || !kwik_sched_may_open(ks, sf))
 			return false;
 		f.type = KWIK_FT_OPEN;
 		f.open.service = ks->service;
@@ -1273,9 +1281,11 @@ void kwik_session_path_down(struct kwik_sock *ks, struct kwik_path *path,
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if (!ks->nsf) {
 			kwik_session_done(ks, err ? : ECONNRESET);
-		} else if (was_active) {
-			/* The OPEN was lost with its path: send it again. */
-			ks->open_sent = false;
+		} else {
+			/* An OPEN lost with its path goes again. */
+			if (was_active)
+				ks->open_sent = false;
+			/* A backup may now be the one to open. */
 			kwik_session_kick(ks);
 		}
 		goto out;
