@@ -14,7 +14,7 @@
 #     TEST            test names (smoke, smoke.sh, or a glob like 'kwik*');
 #                     default: every TEST_PROGS entry of selftests/Makefile
 #
-# Environment: KWIK_TEST_TIMEOUT (s per test, 300), KWIK_VM_TIMEOUT (s for
+# Environment: KWIK_TEST_TIMEOUT (s per test, 600), KWIK_VM_TIMEOUT (s for
 # the whole VM, 300 + 150 per test), KWIK_KVM=1 (use KVM; TCG otherwise), KWIK_VM_MEM (1G),
 # KWIK_VM_SMP (2), KWIK_VM_APPEND (extra kernel command line).
 #
@@ -113,7 +113,7 @@ exec 8>&-
 	printf 'KWIK_MODROOT=%q\n' "$modroot"
 	printf 'KWIK_TESTS=%q\n' "${tests[*]}"
 	# The benchmark is one long "test".
-	[ "$mode" = bench ] && tt=1800 || tt=300
+	[ "$mode" = bench ] && tt=1800 || tt=600
 	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-$((tt * slow))}"
 	printf 'KWIK_SLOW=%q\n' "$slow"
 	printf 'KWIK_MODE=%q\n' "$mode"
