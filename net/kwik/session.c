@@ -699,7 +699,8 @@ static void kwik_session_rx_ack(struct kwik_sock *ks, struct kwik_path *path,
 		}
 	}
 	ks->snd_edge = max(ks->snd_edge, ack + f->ack.window);
-	if (ks->fin_sent && ack == ks->write_seq + 1)
+	/* (fin_sent may have been cleared to resend the FIN: not needed.) */
+	if (ks->fin_queued && ack == ks->write_seq + 1)
 		ks->fin_acked = true;
 	if (freed)
 		sk->sk_write_space(sk);
@@ -1096,8 +1097,8 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_subflow *sf,
 	}
 	if (kwik_session_build_data(ks, sf, tx))
 		return true;
-	if (ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq &&
-	    kwik_sched_usable(ks, sf)) {
+	if (ks->fin_queued && !ks->fin_sent && !ks->fin_acked &&
+	    ks->snd_nxt == ks->write_seq && kwik_sched_usable(ks, sf)) {
 		f.type = KWIK_FT_DATA;
 		f.flags = KWIK_DATA_F_FIN;
 		f.data.dsn = ks->write_seq;
@@ -1121,7 +1122,8 @@ static bool kwik_session_has_tx(struct kwik_sock *ks, struct kwik_subflow *sf)
 		return true;
 	if (kwik_sf_next(ks, sf) < min(ks->write_seq, ks->snd_edge))
 		return true;
-	return ks->fin_queued && !ks->fin_sent && ks->snd_nxt == ks->write_seq;
+	return ks->fin_queued && !ks->fin_sent && !ks->fin_acked &&
+	       ks->snd_nxt == ks->write_seq;
 }
 
 bool kwik_session_tx(struct kwik_sock *ks, struct kwik_path *path,
