@@ -667,22 +667,7 @@ static void kwik_get_info(struct kwik_sock *ks, struct kwik_info *info)
 	info->bytes_sent = ks->write_seq;
 	info->bytes_received = ks->bytes_received;
 	info->bytes_acked = ks->bytes_sent;
-	switch (ks->sk.sk_state) {
-	case TCP_LISTEN:
-		info->state = KWIK_SS_LISTEN;
-		break;
-	case TCP_SYN_SENT:
-		info->state = KWIK_SS_CONNECTING;
-		break;
-	case TCP_ESTABLISHED:
-		info->state = ks->fin_queued && ks->rcv_fin ? KWIK_SS_CLOSING :
-			      ks->fin_queued ? KWIK_SS_FIN_WAIT :
-			      ks->rcv_fin ? KWIK_SS_CLOSE_WAIT :
-			      KWIK_SS_ESTABLISHED;
-		break;
-	default:
-		info->state = KWIK_SS_CLOSED;
-	}
+	info->state = kwik_session_state(ks);
 }
 
 static int kwik_setsockopt(struct socket *sock, int level, int optname,

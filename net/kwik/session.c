@@ -121,7 +121,7 @@ static struct sock *kwik_session_listener(struct kwik_net *kn, u32 service)
 	return sk;
 }
 
-static u8 kwik_session_state(const struct kwik_sock *ks)
+u8 kwik_session_state(const struct kwik_sock *ks)
 {
 	switch (READ_ONCE(ks->sk.sk_state)) {
 	case TCP_LISTEN:

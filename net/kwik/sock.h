@@ -132,6 +132,8 @@ void kwik_sock_enqueue_accept(struct sock *parent, struct sock *child);
 
 /* ---- session.c, all with the socket locked unless noted ---- */
 void kwik_session_init_sock(struct kwik_sock *ks);
+/* enum kwik_session_state of @ks (lockless snapshot). */
+u8 kwik_session_state(const struct kwik_sock *ks);
 void kwik_session_destruct(struct kwik_sock *ks);
 int kwik_session_start(struct kwik_sock *ks, struct kwik_path **paths, int n,
 		       const char *sched);
