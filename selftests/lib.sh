@@ -57,6 +57,10 @@
 #   kwik_wait_listen NS PORT TIMEOUT_S  until a TCP listener on PORT in NS
 #   kwik_require_module / kwik_require_cmd CMD...  skip the test if absent
 #   kwik_rmmod [TIMEOUT_S]              rmmod kwik, retried while in use
+#
+# TLS (tlshd per namespace, test certificates, PSK keys): see the "TLS"
+# section at the end (kwik_tls_skip_reason, kwik_tls_certs,
+# kwik_tlshd_conf, kwik_tlshd_start/stop, kwik_psk_add).
 
 # ---- TAP ------------------------------------------------------------------
 
@@ -371,6 +375,7 @@ kwik_rmmod() {
 # (kwc and every kws*).  Safe to call more than once, e.g. from a trap.
 kwik_topo_cleanup() {
 	local ns
+	kwik_tlshd_stop_all
 	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
 		case $ns in
 		kwc|kws[0-9]*)
@@ -397,4 +402,307 @@ kwik_sha256() {
 # kwik_mkdata FILE SIZE_KIB: random test data.
 kwik_mkdata() {
 	head -c "$(($2 * 1024))" /dev/urandom >"$1"
+}
+
+# ---- TLS: tlshd, certificates, PSK keys ----------------------------------
+#
+# TLS and PSK paths hand their TCP socket to the kernel's handshake upcall
+# (net/handshake), which tlshd (ktls-utils) serves IN THE SAME NETWORK
+# NAMESPACE as the socket; kTLS then carries the data.  One tlshd per
+# namespace, each with its own tlshd.conf:
+#
+#   kwik_tls_skip_reason [psk]   why TLS (PSK) tests cannot run here; prints
+#                                nothing (and returns 0) if they can.  Loads
+#                                tls.ko (and nvme-keyring.ko for psk).
+#   kwik_tls_certs DIR           test PKI into DIR (openssl, EC P-256):
+#       ca.pem        "Kwik Test CA", trusted by both ends
+#       srv.pem/.key  srv-a.example (SAN DNS:srv-a.example), by ca
+#       srv-expired.pem  the same name and key, by ca, expired in 2020
+#       srv-ca2.pem   the same name and key, by ca2 (an unrelated CA)
+#       ca2.pem       "Kwik Other CA"
+#       cli.pem/.key  kwik-client, by ca (tlshd 1.0.0's x509 ClientHello
+#                     needs a client certificate)
+#   kwik_tlshd_conf CONF DIR [SRV_CERT [CLIENT_TRUST]]
+#                                write a tlshd.conf using DIR's files: the
+#                                server presents DIR/SRV_CERT.pem (srv) with
+#                                srv.key; the client trusts DIR/CLIENT_TRUST.pem
+#                                (ca); both send/verify certificates of ca.
+#   kwik_tlshd_start NS CONF     start tlshd in NS (-s: log to stderr, into
+#                                $KWIK_TLSHD_RUN/NS.log), wait until it has
+#                                joined the handshake family's "tlshd"
+#                                multicast group (the kernel's ESRCH test)
+#   kwik_tlshd_stop NS           stop it (SIGCONT first, in case it was
+#                                stopped), and its handshake children
+#   kwik_tlshd_stop_all          every tlshd started here (kwik_topo_cleanup
+#                                calls it, so a test's EXIT trap covers it)
+#   kwik_tlshd_pid NS / kwik_tlshd_log NS
+#   kwik_psk_add NS IDENTITY HEXKEY  add a "psk" key (nvme-keyring's type,
+#                                network-namespace scoped) from inside NS to
+#                                the ".nvme" keyring, which tlshd links into
+#                                its session keyring; prints the key serial
+#
+# $KWIK_TLSHD is the tlshd binary: the runner passes the one "make deps"
+# unpacked (or the user's); outside the VM the same cache or PATH.
+
+if [ -z "${KWIK_TLSHD:-}" ]; then
+	# shellcheck disable=SC1091
+	KWIK_TLSHD=$(. "${KWIK_CACHE:-/var/cache/kwik}/tlshd/env" 2>/dev/null && echo "${TLSHD:-}")
+	[ -n "$KWIK_TLSHD" ] || KWIK_TLSHD=$(command -v tlshd || true)
+fi
+export KWIK_TLSHD
+# tlshd pid files and logs (NS.pid, NS.log); a test may point it into its
+# own tmp dir.  A fixed name, so helpers run in subshells agree on it.
+_KWIK_TLSHD_RUN_DEFAULT=/tmp/kwik-tlshd.$$
+: "${KWIK_TLSHD_RUN:=$_KWIK_TLSHD_RUN_DEFAULT}"
+
+# The handshake family's "tlshd" multicast group ID (empty if the kernel
+# has no net/handshake).
+kwik_handshake_mcgrp() {
+	genl ctrl get name handshake 2>/dev/null |
+		sed -n 's/.*ID-\(0x[0-9a-fA-F]*\) *name: tlshd.*/\1/p' | head -n 1
+}
+
+kwik_tls_skip_reason() {
+	local want=${1:-} out
+	if [ -z "$KWIK_TLSHD" ] || [ ! -x "$KWIK_TLSHD" ]; then
+		echo "no tlshd (ktls-utils): run 'make deps' or set KWIK_TLSHD"
+		return 0
+	fi
+	if ! out=$("$KWIK_TLSHD" -v 2>&1); then
+		echo "$KWIK_TLSHD does not run: $out"
+		return 0
+	fi
+	if ! genl ctrl get name handshake >/dev/null 2>&1; then
+		echo "kernel $(uname -r) has no TLS handshake upcall (net/handshake, 6.4+)"
+		return 0
+	fi
+	if [ -z "$(kwik_handshake_mcgrp)" ]; then
+		echo "handshake netlink family has no tlshd group"
+		return 0
+	fi
+	if [ ! -d /sys/module/tls ] && ! out=$(modprobe tls 2>&1); then
+		echo "kTLS (tls.ko) not loadable: $out"
+		return 0
+	fi
+	if [ "$want" = psk ]; then
+		command -v keyctl >/dev/null 2>&1 || { echo "keyctl (keyutils) missing"; return 0; }
+		if [ ! -d /sys/module/nvme_keyring ] &&
+		   ! out=$(modprobe nvme-keyring 2>&1); then
+			echo "no \"psk\" key type (nvme-keyring.ko): $out"
+			return 0
+		fi
+	fi
+	# kwik.ko itself: TLS paths refused (built against a kernel without
+	# net/handshake, or TLS not there yet) is EOPNOTSUPP at "path add".
+	if [ -d /sys/module/kwik ] && ! out=$(_kwik_tls_probe 2>&1); then
+		echo "kwik.ko refuses TLS paths: $out"
+		return 0
+	fi
+	return 0
+}
+
+# Add a TLS path in a scratch namespace (no tlshd there, so it can only
+# fail): refused at "path add" means kwik.ko cannot do TLS.
+_kwik_tls_probe() {
+	local ns=kwtlsprobe$$ rc=0 out
+	ip netns add "$ns" || return 0
+	out=$(ip netns exec "$ns" "$KWIKCTL" service add 1 2>&1 &&
+	      ip netns exec "$ns" "$KWIKCTL" path add service 1 \
+		remote 192.0.2.1:9 tls peer-name probe.invalid no-reconnect 2>&1) || rc=1
+	ip netns del "$ns"
+	[ $rc -eq 0 ] || { echo "$out"; return 1; }
+}
+
+kwik_tls_certs() {
+	local d=$1 c
+	mkdir -p "$d" || return 1
+	(
+	set -e
+	cd "$d"
+	key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+	mkca() {	# mkca NAME CN
+		key "$1.key"
+		openssl req -new -x509 -key "$1.key" -out "$1.pem" -days 3650 \
+			-subj "/O=Kwik selftests/CN=$2" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" \
+			-addext "subjectKeyIdentifier=hash"
+	}
+	mkca ca "Kwik Test CA"
+	mkca ca2 "Kwik Other CA"
+	key srv.key
+	key cli.key
+	openssl req -new -key srv.key -subj "/O=Kwik selftests/CN=srv-a.example" -out srv.csr
+	openssl req -new -key cli.key -subj "/O=Kwik selftests/CN=kwik-client" -out cli.csr
+	cat >srv.ext <<-EXT
+	basicConstraints=critical,CA:FALSE
+	keyUsage=critical,digitalSignature
+	extendedKeyUsage=serverAuth
+	subjectAltName=DNS:srv-a.example
+	authorityKeyIdentifier=keyid
+	EXT
+	cat >cli.ext <<-EXT
+	basicConstraints=critical,CA:FALSE
+	keyUsage=critical,digitalSignature
+	extendedKeyUsage=clientAuth
+	subjectAltName=DNS:kwik-client
+	authorityKeyIdentifier=keyid
+	EXT
+	sign() {	# sign CSR CA EXT OUT
+		openssl x509 -req -in "$1" -CA "$2.pem" -CAkey "$2.key" \
+			-CAcreateserial -days 30 -sha256 -extfile "$3" -out "$4" 2>/dev/null
+	}
+	sign srv.csr ca srv.ext srv.pem
+	sign srv.csr ca2 srv.ext srv-ca2.pem
+	sign cli.csr ca cli.ext cli.pem
+	# Expired: "openssl x509" (3.0) cannot set past dates; "openssl ca"
+	# can, with a throwaway CA database.
+	mkdir -p expdb
+	: >expdb/index.txt
+	echo 1000 >expdb/serial
+	cat >expdb/ca.cnf <<-CNF
+	[ca]
+	default_ca = expca
+	[expca]
+	dir = $d/expdb
+	database = \$dir/index.txt
+	serial = \$dir/serial
+	new_certs_dir = \$dir
+	certificate = $d/ca.pem
+	private_key = $d/ca.key
+	default_md = sha256
+	policy = anything
+	unique_subject = no
+	email_in_dn = no
+	[anything]
+	organizationName = optional
+	commonName = supplied
+	CNF
+	openssl ca -batch -notext -config expdb/ca.cnf -extfile srv.ext \
+		-startdate 20200101000000Z -enddate 20200201000000Z \
+		-in srv.csr -out srv-expired.pem 2>/dev/null
+	chmod 600 ./*.key
+	chmod 644 ./*.pem
+	) || { echo "kwik_tls_certs: openssl failed in $d" >&2; return 1; }
+	for c in srv srv-ca2 srv-expired cli; do
+		[ -s "$d/$c.pem" ] || { echo "kwik_tls_certs: no $c.pem" >&2; return 1; }
+	done
+}
+
+kwik_tlshd_conf() {
+	local conf=$1 d=$2 srv=${3:-srv} trust=${4:-ca}
+	cat >"$conf" <<-CONF
+	# tlshd.conf written by selftests/lib.sh (kwik_tlshd_conf)
+	[debug]
+	loglevel=1
+	tls=0
+	nl=0
+
+	[authenticate]
+	#keyrings=
+
+	[authenticate.client]
+	x509.truststore=$d/$trust.pem
+	x509.certificate=$d/cli.pem
+	x509.private_key=$d/cli.key
+
+	[authenticate.server]
+	x509.truststore=$d/ca.pem
+	x509.certificate=$d/$srv.pem
+	x509.private_key=$d/srv.key
+	CONF
+}
+
+_kwik_tlshd_rundir() {
+	mkdir -p "$KWIK_TLSHD_RUN"
+}
+
+kwik_tlshd_pid() {
+	cat "$KWIK_TLSHD_RUN/$1.pid" 2>/dev/null
+}
+kwik_tlshd_log() {
+	cat "$KWIK_TLSHD_RUN/$1.log" 2>/dev/null
+}
+
+# _kwik_tlshd_ready NS PID: PID lives and a generic netlink socket in NS
+# is a member of the handshake family's "tlshd" multicast group (what the
+# kernel checks before it queues a request; else the request is ESRCH).
+# /proc/net/netlink shows the first 32 groups of each socket.
+_kwik_tlshd_ready() {
+	local ns=$1 pid=$2 grp eth groups rest
+	kill -0 "$pid" 2>/dev/null || return 2
+	grp=$(kwik_handshake_mcgrp)
+	[ -n "$grp" ] || return 1
+	grp=$((grp))
+	[ "$grp" -ge 1 ] && [ "$grp" -le 32 ] || return 1
+	while read -r _ eth _ groups rest; do
+		[ "$eth" = 16 ] || continue
+		[ $(( 16#$groups >> (grp - 1) & 1 )) -eq 1 ] && return 0
+	done < <(ip netns exec "$ns" cat /proc/net/netlink)
+	return 1
+}
+
+kwik_tlshd_start() {
+	local ns=$1 conf=$2 pid end
+	_kwik_tlshd_rundir || return 1
+	kwik_tlshd_stop "$ns"
+	ip netns exec "$ns" "$KWIK_TLSHD" -s -c "$conf" \
+		>>"$KWIK_TLSHD_RUN/$ns.log" 2>&1 </dev/null &
+	pid=$!
+	echo "$pid" >"$KWIK_TLSHD_RUN/$ns.pid"
+	echo "$ns" >>"$KWIK_TLSHD_RUN/namespaces"
+	end=$(($(date +%s) + 20 * ${KWIK_SLOW:-1}))
+	while :; do
+		_kwik_tlshd_ready "$ns" "$pid"
+		case $? in
+		0) return 0 ;;
+		2) echo "tlshd in $ns exited: $(kwik_tlshd_log "$ns")" >&2
+		   rm -f "$KWIK_TLSHD_RUN/$ns.pid"
+		   return 1 ;;
+		esac
+		if [ "$(date +%s)" -ge "$end" ]; then
+			echo "tlshd in $ns not ready after $((20 * ${KWIK_SLOW:-1})) s" >&2
+			kwik_tlshd_stop "$ns"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+
+kwik_tlshd_stop() {
+	local ns=$1 pid kids
+	pid=$(kwik_tlshd_pid "$ns") || return 0
+	[ -n "$pid" ] || return 0
+	rm -f "$KWIK_TLSHD_RUN/$ns.pid"
+	if kill -0 "$pid" 2>/dev/null; then
+		# tlshd forks one child per handshake
+		kids=$(pgrep -P "$pid")
+		# shellcheck disable=SC2086
+		kill -CONT "$pid" $kids 2>/dev/null
+		# shellcheck disable=SC2086
+		kill -TERM "$pid" $kids 2>/dev/null
+		kwik_poll 5 _kwik_gone "$pid" ||
+			kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+_kwik_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+kwik_tlshd_stop_all() {
+	local ns
+	[ -f "$KWIK_TLSHD_RUN/namespaces" ] || return 0
+	while read -r ns; do
+		kwik_tlshd_stop "$ns"
+	done < <(sort -u "$KWIK_TLSHD_RUN/namespaces")
+	# The default run dir is ours alone (a test's own dir is its business).
+	[ "$KWIK_TLSHD_RUN" != "$_KWIK_TLSHD_RUN_DEFAULT" ] || rm -rf "$KWIK_TLSHD_RUN"
+	return 0
+}
+
+kwik_psk_add() {
+	local ns=$1 id=$2 hex=$3
+	printf '%s' "$hex" | xxd -r -p |
+		ip netns exec "$ns" keyctl padd psk "$id" %keyring:.nvme
 }

@@ -10,6 +10,14 @@
 # and the resolved versions are written to $KWIK_CACHE/kernels/*.env.
 #
 # Adds bookworm-backports to apt's sources if absent (Debian's own archive).
+#
+# tlshd (ktls-utils, the TLS handshake agent for the TLS/PSK path tests) is
+# not in bookworm: trixie's .deb is fetched with a private apt sources list,
+# lists and cache dir (never added to the host's sources) and unpacked into
+#   $KWIK_CACHE/tlshd/<version>/usr/sbin/tlshd
+# with its runtime libraries installed from bookworm; $KWIK_CACHE/tlshd/env
+# names it (TLSHD=..., TLSHD_VERSION=...).  selftests/vm/run.sh uses it
+# unless KWIK_TLSHD points at another tlshd.
 set -euo pipefail
 
 CACHE=${KWIK_CACHE:-/var/cache/kwik}
@@ -23,7 +31,8 @@ export DEBIAN_FRONTEND=noninteractive
 HOST_PKGS="build-essential gcc-12 make bc bison flex libelf-dev libssl-dev
   pkg-config libnl-3-dev libnl-genl-3-dev qemu-system-x86 busybox-static
   iproute2 iputils-ping tcpdump kmod cpio xz-utils python3 sparse dkms pahole
-  procps psmisc coreutils openssl"
+  procps psmisc coreutils openssl keyutils
+  libnl-genl-3-200 libkeyutils1 libglib2.0-0 libgnutls30"
 
 APT_UPDATED=
 apt_update() {
@@ -146,5 +155,54 @@ if [ ! -x "$CP/scripts/checkpatch.pl" ]; then
 		'*/scripts/const_structs.checkpatch'
 	rm -rf "$tmp" "$DEBS/${src}_"*.deb
 fi
+# tlshd from trixie's ktls-utils, unpacked (see the top).  The private
+# apt state lives in $CACHE/apt-trixie: its own sources list, lists and
+# package cache, so the host's apt state and package set stay bookworm's.
+TLSHD_ROOT=$CACHE/tlshd
+tlshd_env() {	# print TLSHD=... of the newest complete unpacked tlshd
+	local d
+	# shellcheck disable=SC2012  # version directory names, sorted
+	d=$(ls -d "$TLSHD_ROOT"/*/.complete 2>/dev/null | sort -V | tail -1)
+	[ -n "$d" ] || return 1
+	d=${d%/.complete}
+	printf 'TLSHD=%s\nTLSHD_VERSION=%s\n' "$d/usr/sbin/tlshd" "${d##*/}"
+}
+if [ -n "${KWIK_REFRESH:-}" ] || ! tlshd_env >/dev/null; then
+	priv=$CACHE/apt-trixie
+	mkdir -p "$priv/lists/partial" "$priv/cache/archives/partial" "$priv/dl"
+	echo "deb http://deb.debian.org/debian trixie main" >"$priv/sources.list"
+	aopt=(-o "Dir::Etc::sourcelist=$priv/sources.list"
+	      -o "Dir::Etc::sourceparts=-"
+	      -o "Dir::State::Lists=$priv/lists"
+	      -o "Dir::Cache=$priv/cache"
+	      -o APT::Sandbox::User=root)
+	log "apt-get update (private trixie list, for ktls-utils)"
+	apt-get "${aopt[@]}" update -qq >/dev/null
+	ver=$(apt-cache "${aopt[@]}" show --no-all-versions ktls-utils |
+		sed -n 's/^Version: //p' | head -n 1)
+	[ -n "$ver" ] || { log "ktls-utils not found in trixie"; exit 1; }
+	dst=$TLSHD_ROOT/$ver
+	if [ ! -f "$dst/.complete" ]; then
+		log "downloading ktls-utils $ver (trixie)"
+		rm -f "$priv/dl/"ktls-utils_*.deb
+		(cd "$priv/dl" && apt-get "${aopt[@]}" download -qq "ktls-utils=$ver" >/dev/null)
+		rm -rf "$dst"
+		mkdir -p "$dst"
+		dpkg -x "$priv"/dl/ktls-utils_*.deb "$dst"
+		rm -f "$priv/dl/"ktls-utils_*.deb
+		touch "$dst/.complete"
+	fi
+fi
+tlshd_env >"$TLSHD_ROOT/env"
+# shellcheck disable=SC1091
+. "$TLSHD_ROOT/env"
+# Its libraries must resolve against bookworm's (installed above).
+if ! tv=$("$TLSHD" -v 2>&1); then
+	log "$TLSHD does not run: $tv"
+	ldd "$TLSHD" | grep 'not found' >&2 || true
+	exit 1
+fi
+log "tlshd: $TLSHD ($tv)"
+
 # shellcheck disable=SC1090,SC1091
 log "ok: $(. "$KDIR_ROOT/6.12.env"; echo "$KVER"), $(. "$KDIR_ROOT/6.1.env"; echo "$KVER")"

@@ -12,6 +12,7 @@
 #   KWIK_TEST_TIMEOUT  seconds per test
 #   KWIK_MODE      "check" (TAP run), "demo" or "bench" (run selftests/vm/MODE.sh)
 #   KWIK_MODROOT   optional prepared modules.* (depmod output incl. DKMS)
+#   KWIK_TLSHD, KWIK_QUIC_KO, KWIK_VERBOSE  optional, exported to the tests
 # and writes into /run/kwik (a writable 9p share, the host's run dir):
 #   tap      TAP 13 output, streamed as tests run
 #   dmesg    the kernel log at the end
@@ -23,6 +24,10 @@ export HOME=/root TERM=dumb LC_ALL=C.UTF-8
 OUT=/run/kwik
 . "$OUT/env"
 export KWIK_SRC KVER KWIK_KO KWIK_TEST_TIMEOUT KWIK_SLOW
+# Optional extras run.sh passes through (set only when given).
+for v in KWIK_TLSHD KWIK_QUIC_KO KWIK_VERBOSE; do
+	[ -z "${!v:-}" ] || export "${v?}"
+done
 
 # shellcheck disable=SC2317  # called from the EXIT trap
 halt_vm() {

@@ -16,7 +16,9 @@
 #
 # Environment: KWIK_TEST_TIMEOUT (s per test, 600), KWIK_VM_TIMEOUT (s for
 # the whole VM, 300 + 150 per test), KWIK_KVM=1 (use KVM; TCG otherwise), KWIK_VM_MEM (1G),
-# KWIK_VM_SMP (2), KWIK_VM_APPEND (extra kernel command line).
+# KWIK_VM_SMP (2), KWIK_VM_APPEND (extra kernel command line), KWIK_TLSHD
+# (tlshd for the TLS tests; default: the one "make deps" unpacked, named in
+# /var/cache/kwik/tlshd/env), KWIK_QUIC_KO (a user-built quic.ko).
 #
 # The guest streams TAP 13 into a writable 9p share; this script shows it
 # as it arrives, then prints "N passed, N failed, N skipped" and exits 0
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--modroot) modroot=$2; shift 2 ;;
 	--demo) mode=demo; shift ;;
 	--bench) mode=bench; shift ;;
-	-h|--help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) pats+=("$1"); shift ;;
 	esac
@@ -106,6 +108,17 @@ if [ -n "$modroot" ]; then
 fi
 flock -u 8
 exec 8>&-
+# tlshd for the TLS tests: the user's KWIK_TLSHD, else the one "make deps"
+# unpacked.  The guest sees the host's file system, except what it mounts
+# tmpfs on (/tmp /run /var/tmp /root ...).
+if [ -z "${KWIK_TLSHD:-}" ] && [ -r "$cache/tlshd/env" ]; then
+	# shellcheck disable=SC1091
+	KWIK_TLSHD=$(. "$cache/tlshd/env" && echo "${TLSHD:-}")
+fi
+if [ -n "${KWIK_TLSHD:-}" ]; then
+	KWIK_TLSHD=$(realpath -m "$KWIK_TLSHD")
+	echo "# tlshd: $KWIK_TLSHD"
+fi
 {
 	printf 'KWIK_SRC=%q\n' "$src"
 	printf 'KVER=%q\nKMODULES=%q\n' "$KVER" "$KMODULES"
