@@ -57,7 +57,7 @@
 #define SVC_NONE	4242999
 #define PATH_NONE	4242998
 
-#define NTESTS		55
+#define NTESTS		59
 
 /* Services of the multi-part dump test. */
 #define MANY_BASE	4243000
@@ -618,18 +618,40 @@ static void test_objects(void)
 		       path_end(m, n), EOPNOTSUPP);
 	}
 
-	/* Until the TLS handshake lands, TLS must be refused, not faked. */
+	/*
+	 * TLS needs the kernel's handshake upcall (6.4+): without it the
+	 * path is refused, never silently downgraded.  With it, the key
+	 * attributes must fit the security mode.
+	 */
 	m = path_begin(SVC, &n);
 	nla_put_u8(m, KWIK_PATH_A_SECURITY, KWIK_SECURITY_TLS);
 	xfer(path_end(m, n), &r);
-	if (r.err == 0) {
-		xfer(path_id_msg(KWIK_CMD_PATH_DEL, r.id), &r);
-		tap_skip("security tls unsupported: EOPNOTSUPP",
-			 "this build supports TLS");
-	} else {
+	if (r.err) {
 		tap(r.err == EOPNOTSUPP && r.msg[0],
-		    "security tls unsupported: EOPNOTSUPP", &r);
+		    "security tls without net/handshake: EOPNOTSUPP", &r);
+		tap_skip("psk without key-serial: EINVAL", "no TLS here");
+		tap_skip("key-serial on a tls path: EINVAL", "no TLS here");
+	} else {
+		tap(r.id != 0, "security tls path added", &r);
+		xfer(path_id_msg(KWIK_CMD_PATH_DEL, r.id), &r);
+		m = path_begin(SVC, &n);
+		nla_put_u8(m, KWIK_PATH_A_SECURITY, KWIK_SECURITY_PSK);
+		expect("psk without key-serial: EINVAL", path_end(m, n),
+		       EINVAL);
+		m = path_begin(SVC, &n);
+		nla_put_u8(m, KWIK_PATH_A_SECURITY, KWIK_SECURITY_TLS);
+		nla_put_u32(m, KWIK_PATH_A_KEY_SERIAL, 1234);
+		expect("key-serial on a tls path: EINVAL", path_end(m, n),
+		       EINVAL);
 	}
+	m = path_begin(SVC, &n);
+	nla_put_u32(m, KWIK_PATH_A_HS_TIMEOUT, KWIK_HS_TIMEOUT_MIN - 1);
+	expect("handshake timeout below the minimum: ERANGE",
+	       path_end(m, n), ERANGE);
+	m = path_begin(SVC, &n);
+	nla_put_u32(m, KWIK_PATH_A_HS_TIMEOUT, KWIK_HS_TIMEOUT_MAX + 1);
+	expect("handshake timeout above the maximum: ERANGE",
+	       path_end(m, n), ERANGE);
 
 	expect_ok("service del once unused",
 		  service_msg(KWIK_CMD_SERVICE_DEL, SVC), &r);

@@ -213,12 +213,13 @@ check_out "client: path show -n, exact table" 0 \
 "ID  SERVICE  REMOTE         LOCAL  TRANSPORT  SECURITY  WEIGHT  PRIO     STATE  SESSIONS  TX  RX  ERROR
 3   7        10.0.1.2:7000  -      tcp        insecure  5       primary  up     0         0   0   -" \
 	kwc -n path show
-JSON_KEYS="id service remote local transport security weight priority no_reconnect peer_name key_serial state error error_name sessions stats" \
+JSON_KEYS="id service remote local transport security weight priority no_reconnect peer_name key_serial handshake_timeout_ms state error error_name sessions stats" \
 check_json "client: path show -j 3, keys and values" \
 	'[{"id": 3, "service": 7, "remote": "10.0.1.2:7000", "local": null,
 	   "transport": "tcp", "security": "insecure", "weight": 5,
 	   "priority": "primary", "no_reconnect": false, "peer_name": null,
-	   "key_serial": 0, "state": "up", "error": 0, "error_name": null,
+	   "key_serial": 0, "handshake_timeout_ms": 5000, "state": "up",
+	   "error": 0, "error_name": null,
 	   "sessions": 0}]' \
 	kwc -j path show 3
 check_err "duplicate path id: exit 1" 1 \

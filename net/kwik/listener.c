@@ -11,6 +11,7 @@
 #include <net/sock.h>
 #include <linux/kwik.h>
 
+#include "handshake.h"
 #include "listener.h"
 #include "path.h"
 #include "pernet.h"
@@ -163,10 +164,9 @@ int kwik_listener_add(struct kwik_net *kn, struct kwik_listener_cfg *cfg,
 	int err;
 
 	lockdep_assert_held(&kn->lock);
-	if (cfg->security == KWIK_SECURITY_TLS ||
-	    cfg->security == KWIK_SECURITY_PSK) {
+	if (cfg->security != KWIK_SECURITY_NONE && !kwik_hs_supported()) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "TLS listener security is not supported yet: ask for insecure");
+				   "TLS needs the kernel handshake upcall (Linux 6.4+): ask for insecure");
 		return -EOPNOTSUPP;
 	}
 	if (cfg->id && kwik_listener_find(kn, cfg->id)) {

@@ -14,6 +14,7 @@
 #include <linux/kwik.h>
 
 #include "af_kwik.h"
+#include "handshake.h"
 #include "netlink.h"
 #include "pernet.h"
 #include "sched.h"
@@ -73,6 +74,7 @@ static void __exit kwik_exit(void)
 	kwik_af_exit();
 	kwik_nl_exit();
 	kwik_pernet_exit();	/* closes every path and listener */
+	kwik_hs_exit();		/* tlshd answers still on their way */
 	kwik_transport_tcp_exit();
 	kwik_sched_exit();
 	destroy_workqueue(kwik_wq);	/* drains deferred frees */

@@ -92,6 +92,12 @@ static int kwik_nl_check_addr_any_port(const struct nlattr *attr,
 #define KWIK_NL_READ_ONLY \
 	{ .type = NLA_REJECT, .reject_message = "attribute is read-only" }
 
+/* Beyond NLA_POLICY_RANGE's s16 bounds. */
+static const struct netlink_range_validation kwik_hs_timeout_range = {
+	.min = KWIK_HS_TIMEOUT_MIN,
+	.max = KWIK_HS_TIMEOUT_MAX,
+};
+
 static const struct nla_policy kwik_path_policy[KWIK_PATH_A_MAX + 1] = {
 	[KWIK_PATH_A_ID]	 = NLA_POLICY_MIN(NLA_U32, 1),
 	[KWIK_PATH_A_SERVICE]	 = NLA_POLICY_MIN(NLA_U32, 1),
@@ -107,6 +113,8 @@ static const struct nla_policy kwik_path_policy[KWIK_PATH_A_MAX + 1] = {
 	[KWIK_PATH_A_PEER_NAME]	 = { .type = NLA_NUL_STRING,
 				     .len = KWIK_PEER_NAME_MAX - 1 },
 	[KWIK_PATH_A_KEY_SERIAL] = { .type = NLA_U32 },
+	[KWIK_PATH_A_HS_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &kwik_hs_timeout_range),
 	[KWIK_PATH_A_STATE]	 = KWIK_NL_READ_ONLY,
 	[KWIK_PATH_A_ERROR]	 = KWIK_NL_READ_ONLY,
 	[KWIK_PATH_A_SESSIONS]	 = KWIK_NL_READ_ONLY,
@@ -268,6 +276,7 @@ static int kwik_nl_put_path(struct sk_buff *skb, struct kwik_path *path)
 	    nla_put_u8(skb, KWIK_PATH_A_PRIORITY, cfg->priority) ||
 	    nla_put_u32(skb, KWIK_PATH_A_FLAGS, cfg->flags) ||
 	    nla_put_u32(skb, KWIK_PATH_A_KEY_SERIAL, cfg->key_serial) ||
+	    nla_put_u32(skb, KWIK_PATH_A_HS_TIMEOUT, cfg->hs_timeout_ms) ||
 	    nla_put_u8(skb, KWIK_PATH_A_STATE, pi.state) ||
 	    nla_put_u32(skb, KWIK_PATH_A_ERROR, pi.error) ||
 	    nla_put_u32(skb, KWIK_PATH_A_SESSIONS, pi.sessions))
@@ -466,6 +475,8 @@ static int kwik_nl_path_parse(struct genl_info *info, struct nlattr **tb,
 		cfg->flags = nla_get_u32(tb[KWIK_PATH_A_FLAGS]);
 	if (tb[KWIK_PATH_A_KEY_SERIAL])
 		cfg->key_serial = nla_get_u32(tb[KWIK_PATH_A_KEY_SERIAL]);
+	if (tb[KWIK_PATH_A_HS_TIMEOUT])
+		cfg->hs_timeout_ms = nla_get_u32(tb[KWIK_PATH_A_HS_TIMEOUT]);
 	if (tb[KWIK_PATH_A_PEER_NAME])
 		nla_strscpy(cfg->peer_name, tb[KWIK_PATH_A_PEER_NAME],
 			    sizeof(cfg->peer_name));

@@ -12,6 +12,7 @@
  *
  * Lock order: kn->lock (config) -> session socket lock -> path->lock.
  */
+#include <linux/file.h>
 #include <linux/kref.h>
 #include <linux/net.h>
 #include <linux/random.h>
@@ -21,6 +22,7 @@
 #include <linux/kwik.h>
 
 #include "frame.h"
+#include "handshake.h"
 #include "listener.h"
 #include "netlink.h"
 #include "path.h"
@@ -73,6 +75,8 @@ struct kwik_path {
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
 	bool tx_busy;
+	bool hs_needed;			/* TLS handshake to start */
+	bool secured;			/* may carry Kwik frames */
 	struct kwik_frame rxf;		/* frame being received */
 	u8 rxbuf[KWIK_HDR_LEN + KWIK_FIXED_MAX];
 	u32 rx_have;			/* bytes of rxbuf filled */
@@ -91,6 +95,13 @@ struct kwik_path {
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
 	struct kwik_path_metrics m;	/* refreshed by the work */
+	/*
+	 * TLS handshake in flight (NULL: none); its done callback reports
+	 * through hs_result/hs_status only if hs still names its request.
+	 */
+	struct kwik_hs *hs;
+	bool hs_result;
+	int hs_status;
 
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
@@ -98,6 +109,8 @@ struct kwik_path {
 };
 
 static atomic_t kwik_spath_id = ATOMIC_INIT(0);
+
+static void kwik_path_hs_cancel(struct kwik_path *path);
 
 static void kwik_path_queue(struct kwik_path *path, int ev)
 {
@@ -176,16 +189,36 @@ static void kwik_path_close_sock(struct kwik_path *path)
 	if (!sock)
 		return;
 	sk = sock->sk;
+	kwik_path_hs_cancel(path);
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_sk_user_data(sk, NULL);
-	sk->sk_data_ready = path->saved_data_ready;
-	sk->sk_write_space = path->saved_write_space;
+	/* Under kTLS, ours sit inside its context: unhook them there. */
+	if (sk->sk_data_ready == kwik_path_data_ready)
+		sk->sk_data_ready = path->saved_data_ready;
+	else
+		kwik_hs_unhook(sk, kwik_path_data_ready,
+			       path->saved_data_ready, false);
+	if (sk->sk_write_space == kwik_path_write_space)
+		sk->sk_write_space = path->saved_write_space;
+	else
+		kwik_hs_unhook(sk, kwik_path_write_space,
+			       path->saved_write_space, true);
 	sk->sk_state_change = path->saved_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 	path->sock = NULL;
+	path->secured = false;
+	path->hs_needed = false;
 
 	kernel_sock_shutdown(sock, SHUT_RDWR);
-	sock_release(sock);
+	/*
+	 * A socket handed to tlshd has a file; close it now, not from a
+	 * delayed fput that could outlive the namespace.  tlshd or the
+	 * handshake layer may still hold the file: they close it later.
+	 */
+	if (sock->file)
+		__fput_sync(sock->file);
+	else
+		sock_release(sock);
 
 	if (path->tx_busy) {
 		kfree_skb(path->tx.skb);
@@ -555,6 +588,124 @@ static void kwik_path_up(struct kwik_path *path)
 		kwik_session_join_path(path->kn, path);
 }
 
+/* ---- TLS handshake (see handshake.c) ---- */
+
+static bool kwik_path_secure(const struct kwik_path *path)
+{
+	return path->cfg.security == KWIK_SECURITY_TLS ||
+	       path->cfg.security == KWIK_SECURITY_PSK;
+}
+
+/* tlshd's answer (its netlink request, process context). */
+static void kwik_path_hs_done(void *data, struct kwik_hs *hs, int status)
+{
+	struct kwik_path *path = data;
+
+	spin_lock_bh(&path->lock);
+	if (path->hs == hs) {		/* not an abandoned attempt */
+		path->hs = NULL;
+		path->hs_result = true;
+		path->hs_status = status;
+	}
+	spin_unlock_bh(&path->lock);
+	kwik_path_queue(path, KWIK_EV_RX);
+	kwik_path_put(path);		/* taken by kwik_path_hs_start() */
+}
+
+/* Hand the connected socket to tlshd; the path work waits for the answer. */
+static void kwik_path_hs_start(struct kwik_path *path)
+{
+	struct kwik_hs_params p = {
+		.security	= path->cfg.security,
+		.server		= path->role == KWIK_ROLE_SERVER,
+		.peer_name	= path->cfg.peer_name,
+		.key_serial	= path->cfg.key_serial,
+		.timeout_ms	= path->cfg.hs_timeout_ms,
+	};
+	struct kwik_hs *hs;
+	int err;
+
+	path->hs_needed = false;
+	if (!path->sock->file) {
+		/* net/handshake passes the socket to tlshd as a file. */
+		struct file *file = sock_alloc_file(path->sock, 0, NULL);
+
+		if (IS_ERR(file)) {
+			path->sock = NULL;	/* sock_alloc_file() freed it */
+			kwik_path_fail(path, -PTR_ERR(file));
+			return;
+		}
+	}
+	hs = kwik_hs_alloc(kwik_path_hs_done, path);
+	if (!hs) {
+		kwik_path_fail(path, ENOMEM);
+		return;
+	}
+	kwik_path_hold(path);		/* for kwik_path_hs_done() */
+	spin_lock_bh(&path->lock);
+	path->hs = hs;
+	path->hs_result = false;
+	spin_unlock_bh(&path->lock);
+	path->deadline = jiffies + msecs_to_jiffies(p.timeout_ms);
+	mod_delayed_work(kwik_wq, &path->timer, path->deadline - jiffies);
+
+	err = kwik_hs_submit(hs, path->sock, &p);
+	if (err) {
+		/* No callback will come; the handle is gone. */
+		spin_lock_bh(&path->lock);
+		path->hs = NULL;
+		spin_unlock_bh(&path->lock);
+		kwik_path_put(path);
+		kwik_path_fail(path, -err);
+	}
+}
+
+/* Withdraw a pending handshake before the socket goes. */
+static void kwik_path_hs_cancel(struct kwik_path *path)
+{
+	struct kwik_hs *hs;
+
+	spin_lock_bh(&path->lock);
+	hs = path->hs;
+	path->hs = NULL;
+	path->hs_result = false;
+	spin_unlock_bh(&path->lock);
+	/* If the cancel loses the race, kwik_path_hs_done() drops the ref. */
+	if (hs && kwik_hs_cancel(hs, path->sock))
+		kwik_path_put(path);
+}
+
+/*
+ * Act on tlshd's answer.  Success must leave kTLS on the socket both
+ * ways: only then may a single Kwik byte go out.
+ */
+static void kwik_path_hs_finish(struct kwik_path *path)
+{
+	int status;
+
+	spin_lock_bh(&path->lock);
+	if (!path->hs_result) {
+		spin_unlock_bh(&path->lock);
+		return;
+	}
+	path->hs_result = false;
+	status = path->hs_status;
+	spin_unlock_bh(&path->lock);
+
+	if (!status)
+		status = kwik_hs_check_ktls(path->sock->sk);
+	if (status) {
+		kwik_path_fail(path, -status);
+		return;
+	}
+	path->secured = true;
+	path->deadline = jiffies + KWIK_CONNECT_TIMEOUT;
+	mod_delayed_work(kwik_wq, &path->timer, KWIK_CONNECT_TIMEOUT);
+	if (path->role == KWIK_ROLE_CLIENT)
+		kwik_path_send_hello(path);
+	set_bit(KWIK_EV_RX, &path->events);
+}
+
 /* ---- Receive ---- */
 
 static int kwik_path_read(struct kwik_path *path, void *buf, size_t len)
@@ -563,7 +714,11 @@ static int kwik_path_read(struct kwik_path *path, void *buf, size_t len)
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 	int ret;
 
-	ret = kernel_recvmsg(path->sock, &msg, &iov, 1, len, MSG_DONTWAIT);
+	if (kwik_path_secure(path))
+		ret = kwik_hs_recv(path->sock, buf, len);
+	else
+		ret = kernel_recvmsg(path->sock, &msg, &iov, 1, len,
+				     MSG_DONTWAIT);
 	if (ret == 0)
 		return -ECONNRESET;	/* peer closed the path */
 	return ret;
@@ -654,6 +809,8 @@ static bool kwik_path_rx(struct kwik_path *path)
 					     path->rx_need - path->rx_have);
 			if (ret == -EAGAIN)
 				return false;
+			if (ret == -EINTR)
+				return true;	/* only TLS records not ours */
 			if (ret < 0)
 				goto fail;
 			path->rx_have += ret;
@@ -687,6 +844,8 @@ static bool kwik_path_rx(struct kwik_path *path)
 			ret = kwik_path_read(path, skb_tail_pointer(skb), want);
 			if (ret == -EAGAIN)
 				return false;
+			if (ret == -EINTR)
+				return true;
 			if (ret < 0)
 				goto fail;
 			skb_put(skb, ret);
@@ -873,15 +1032,24 @@ static void kwik_path_work(struct work_struct *work)
 			kwik_path_fail(path, -ret);
 		} else if (ret > 0) {
 			kwik_path_set_state(path, KWIK_PATH_S_HANDSHAKE, 0);
-			if (path->role == KWIK_ROLE_CLIENT)
+			if (kwik_path_secure(path)) {
+				path->hs_needed = true;
+			} else {
+				path->secured = true;
 				kwik_path_send_hello(path);
+			}
 		}
 	}
-	if (path->sock && path->state != KWIK_PATH_S_CONNECTING) {
+	if (path->sock && path->hs_needed)
+		kwik_path_hs_start(path);
+	if (path->sock && !path->secured)
+		kwik_path_hs_finish(path);
+	/* Nothing is read or written before the socket is secured. */
+	if (path->sock && path->secured) {
 		clear_bit(KWIK_EV_RX, &path->events);
 		again |= kwik_path_rx(path);
 	}
-	if (path->sock && path->state != KWIK_PATH_S_CONNECTING) {
+	if (path->sock && path->secured) {
 		clear_bit(KWIK_EV_TX, &path->events);
 		again |= kwik_path_tx(path);
 	}
@@ -973,6 +1141,8 @@ int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
 				      0x7fffffff);
 	path->cfg.transport = lcfg->transport;
 	path->cfg.security = lcfg->security;
+	path->cfg.key_serial = lcfg->key_serial;
+	path->cfg.hs_timeout_ms = KWIK_HS_TIMEOUT_MS;
 	path->cfg.weight = 1;
 	len = kernel_getpeername(sock, (struct sockaddr *)&path->cfg.remote);
 	if (len < 0)
@@ -991,6 +1161,10 @@ int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
 		return -ENETDOWN;
 	}
 	kwik_path_install(path, sock);
+	if (kwik_path_secure(path))
+		path->hs_needed = true;	/* the work starts it */
+	else
+		path->secured = true;
 	path->deadline = jiffies + KWIK_CONNECT_TIMEOUT;
 	mod_delayed_work(kwik_wq, &path->timer, KWIK_CONNECT_TIMEOUT);
 	kwik_path_queue(path, KWIK_EV_RX);
@@ -1072,12 +1246,21 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "service not found");
 		return -ENOENT;
 	}
-	if (cfg->security == KWIK_SECURITY_TLS ||
-	    cfg->security == KWIK_SECURITY_PSK) {
+	if (cfg->security != KWIK_SECURITY_NONE && !kwik_hs_supported()) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "TLS path security is not supported yet: ask for insecure");
+				   "TLS needs the kernel handshake upcall (Linux 6.4+): ask for insecure");
 		return -EOPNOTSUPP;
 	}
+	if (cfg->security == KWIK_SECURITY_PSK && !cfg->key_serial) {
+		NL_SET_ERR_MSG_MOD(extack, "a psk path needs key-serial");
+		return -EINVAL;
+	}
+	if (cfg->security != KWIK_SECURITY_PSK && cfg->key_serial) {
+		NL_SET_ERR_MSG_MOD(extack, "key-serial applies to psk paths only");
+		return -EINVAL;
+	}
+	if (!cfg->hs_timeout_ms)
+		cfg->hs_timeout_ms = KWIK_HS_TIMEOUT_MS;
 	if (cfg->id && kwik_path_find(kn, cfg->id)) {
 		NL_SET_ERR_MSG_MOD(extack, "path ID already in use");
 		return -EEXIST;

@@ -4,6 +4,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "handshake.h"
 #include "listener.h"
 #include "path.h"
 #include "pernet.h"
@@ -48,6 +49,7 @@ static void __net_exit kwik_net_exit(struct net *net)
 	kwik_path_flush(kn);
 	kwik_service_flush(kn);
 	mutex_unlock(&kn->lock);
+	kwik_hs_flush();
 	WARN_ON_ONCE(atomic_read(&kn->nr_sessions));
 }
 

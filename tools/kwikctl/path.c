@@ -10,12 +10,14 @@ static void path_usage(FILE *f)
 		"Usage: kwikctl path add service ID remote ADDR:PORT [local ADDR[:PORT]]\n"
 		"                        [transport tcp|quic] [tls|psk|insecure]\n"
 		"                        [security tls|psk|none] [peer-name NAME]\n"
-		"                        [key-serial N] [weight N] [backup] [id N]\n"
-		"                        [no-reconnect]\n"
+		"                        [key-serial N] [handshake-timeout MS]\n"
+		"                        [weight N] [backup] [id N] [no-reconnect]\n"
 		"       kwikctl path del ID\n"
 		"       kwikctl path show [ID]\n"
 		"IPv6 addresses are written [ADDR]:PORT.  Defaults: transport tcp,\n"
-		"security tls, weight 1 (1..%u), primary.\n", KWIK_WEIGHT_MAX);
+		"security tls, handshake-timeout 5000 (%u..%u), weight 1 (1..%u),\n"
+		"primary.  psk needs key-serial (a key of type psk).\n",
+		KWIK_HS_TIMEOUT_MIN, KWIK_HS_TIMEOUT_MAX, KWIK_WEIGHT_MAX);
 }
 
 int kc_path_parse_nest(struct nlattr *nest, struct nlattr **tb)
@@ -75,6 +77,8 @@ static void path_json_fields(struct nlattr **tb)
 	else
 		kc_json_null("peer_name");
 	kc_json_uint("key_serial", kc_u32(tb[KWIK_PATH_A_KEY_SERIAL]));
+	kc_json_uint("handshake_timeout_ms",
+		     kc_u32(tb[KWIK_PATH_A_HS_TIMEOUT]));
 	kc_json_str("state", kc_path_state_name(kc_u8(tb[KWIK_PATH_A_STATE])));
 	kc_json_uint("error", err);
 	if (err)
@@ -218,6 +222,12 @@ static int path_add(int argc, char **argv)
 			nla_put_u32(msg, KWIK_PATH_A_KEY_SERIAL,
 				    kc_parse_u32("key-serial", v, 0,
 						 UINT32_MAX));
+		} else if (!strcmp(k, "handshake-timeout")) {
+			v = need_arg(argc, argv, i++);
+			nla_put_u32(msg, KWIK_PATH_A_HS_TIMEOUT,
+				    kc_parse_u32("handshake-timeout", v,
+						 KWIK_HS_TIMEOUT_MIN,
+						 KWIK_HS_TIMEOUT_MAX));
 		} else if (!strcmp(k, "weight")) {
 			v = need_arg(argc, argv, i++);
 			nla_put_u32(msg, KWIK_PATH_A_WEIGHT,

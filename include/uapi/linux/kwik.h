@@ -35,7 +35,11 @@
  *   KWIK_PATH_A_PRIORITY	u8, enum kwik_priority, default PRIMARY
  *   KWIK_PATH_A_FLAGS		u32, KWIK_PATH_F_*
  *   KWIK_PATH_A_PEER_NAME	string, expected TLS peer name
- *   KWIK_PATH_A_KEY_SERIAL	u32, keyring serial of a PSK or client cert
+ *   KWIK_PATH_A_KEY_SERIAL	u32, keyring serial of the PSK (psk paths
+ *				only, and required there)
+ *   KWIK_PATH_A_HS_TIMEOUT	u32, ms one TLS handshake may take,
+ *				KWIK_HS_TIMEOUT_MIN..KWIK_HS_TIMEOUT_MAX,
+ *				default 5000
  *   The reply carries the path as KWIK_CMD_PATH_GET would.
  * KWIK_CMD_PATH_DEL: KWIK_A_PATH with KWIK_PATH_A_ID.
  * KWIK_CMD_PATH_GET: doit with KWIK_PATH_A_ID, or dump (NLM_F_DUMP) of all
@@ -167,6 +171,8 @@ enum kwik_session_state {
 
 #define KWIK_NAME_MAX		32	/* including the NUL */
 #define KWIK_PEER_NAME_MAX	256	/* including the NUL */
+#define KWIK_HS_TIMEOUT_MIN	100	/* ms */
+#define KWIK_HS_TIMEOUT_MAX	60000	/* ms */
 #define KWIK_WEIGHT_MAX		1000
 
 enum kwik_transport {
@@ -265,6 +271,7 @@ enum kwik_path_attr {
 	KWIK_PATH_A_SESSIONS,
 	KWIK_PATH_A_STATS,
 	KWIK_PATH_A_PAD,
+	KWIK_PATH_A_HS_TIMEOUT,
 	__KWIK_PATH_A_MAX
 };
 
