@@ -92,6 +92,20 @@ static void kwik_listener_data_ready(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * An accepted socket starts with a copy of the listening socket's
+ * callbacks: give it back the original before a path takes it over.
+ * (Its user data was not copied: SK_USER_DATA_NOCOPY.)
+ */
+static void kwik_listener_reset_child(struct kwik_listener *l,
+				      struct sock *sk)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_data_ready == kwik_listener_data_ready)
+		sk->sk_data_ready = l->saved_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
 static void kwik_listener_work(struct work_struct *work)
 {
 	struct kwik_listener *l = container_of(work, struct kwik_listener,
@@ -108,6 +122,7 @@ static void kwik_listener_work(struct work_struct *work)
 			WRITE_ONCE(l->error, -err);
 			continue;
 		}
+		kwik_listener_reset_child(l, sock->sk);
 		err = kwik_path_accept(l->kn, l, sock);
 		if (err) {
 			WRITE_ONCE(l->error, -err);
@@ -208,7 +223,7 @@ int kwik_listener_add(struct kwik_net *kn, struct kwik_listener_cfg *cfg,
 	sk = l->sock->sk;
 	write_lock_bh(&sk->sk_callback_lock);
 	l->saved_data_ready = sk->sk_data_ready;
-	rcu_assign_sk_user_data(sk, l);
+	__rcu_assign_sk_user_data_with_flags(sk, l, SK_USER_DATA_NOCOPY);
 	sk->sk_data_ready = kwik_listener_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 

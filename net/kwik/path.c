@@ -54,6 +54,7 @@ enum {
 
 struct kwik_path {
 	struct kref ref;
+	struct rcu_head rcu;
 	struct kwik_net *kn;
 	struct list_head node;		/* kn->paths (client) or l->paths */
 	struct kwik_path_cfg cfg;
@@ -126,14 +127,20 @@ static struct kwik_path *kwik_path_from_sk(struct sock *sk)
 	return rcu_dereference_sk_user_data(sk);
 }
 
+/*
+ * Each callback also calls the one it replaced: while tlshd does a TLS
+ * handshake on the socket it sleeps in recv/send and must be woken.
+ */
 static void kwik_path_data_ready(struct sock *sk)
 {
 	struct kwik_path *path;
 
 	rcu_read_lock();
 	path = kwik_path_from_sk(sk);
-	if (path)
+	if (path) {
 		kwik_path_queue(path, KWIK_EV_RX);
+		path->saved_data_ready(sk);
+	}
 	rcu_read_unlock();
 }
 
@@ -143,9 +150,10 @@ static void kwik_path_write_space(struct sock *sk)
 
 	rcu_read_lock();
 	path = kwik_path_from_sk(sk);
-	if (path && sk_stream_is_writeable(sk)) {
-		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		kwik_path_queue(path, KWIK_EV_TX);
+	if (path) {
+		if (sk_stream_is_writeable(sk))
+			kwik_path_queue(path, KWIK_EV_TX);
+		path->saved_write_space(sk);
 	}
 	rcu_read_unlock();
 }
@@ -156,8 +164,10 @@ static void kwik_path_state_change(struct sock *sk)
 
 	rcu_read_lock();
 	path = kwik_path_from_sk(sk);
-	if (path)
+	if (path) {
 		kwik_path_queue(path, KWIK_EV_RX);
+		path->saved_state_change(sk);
+	}
 	rcu_read_unlock();
 }
 
@@ -247,7 +257,8 @@ static void kwik_path_free_work(struct work_struct *work)
 	kwik_transport_put(path->ops);
 	if (path->listener)
 		kwik_listener_put(path->listener);
-	kfree(path);
+	/* A socket callback may still be looking at it (RCU). */
+	kfree_rcu(path, rcu);
 }
 
 static void kwik_path_release(struct kref *ref)
