@@ -92,8 +92,8 @@ static int kwik_nl_check_addr_any_port(const struct nlattr *attr,
 #define KWIK_NL_READ_ONLY \
 	{ .type = NLA_REJECT, .reject_message = "attribute is read-only" }
 
-/* Beyond NLA_POLICY_RANGE's s16 bounds. */
-static const struct netlink_range_validation kwik_hs_timeout_range = {
+/* Beyond NLA_POLICY_RANGE's s16 bounds.  Not const: 6.1's policy wants it so. */
+static struct netlink_range_validation kwik_hs_timeout_range = {
 	.min = KWIK_HS_TIMEOUT_MIN,
 	.max = KWIK_HS_TIMEOUT_MAX,
 };
