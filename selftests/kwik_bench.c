@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kwik_bench - one-way bulk transfer benchmark over AF_KWIK, plain TCP or
- * MPTCP (IPPROTO_MPTCP), measured at the receiver.
+ * kwik_bench - one-way bulk transfer benchmark over AF_KWIK, plain TCP,
+ * TCP with kTLS or MPTCP (IPPROTO_MPTCP), measured at the receiver.
  *
  *   kwik_bench server -f kwik -s SERVICE [--ready FILE] [-t S]
- *   kwik_bench server -f tcp|mptcp -a ADDR:PORT ...
+ *   kwik_bench server -f tcp|ktls|mptcp -a ADDR:PORT ...
  *   kwik_bench client -f kwik -s SERVICE -b BYTES [--sched NAME]
  *                     [--nopath-timeout MS] [--progress FILE]
- *   kwik_bench client -f tcp|mptcp -a ADDR:PORT -b BYTES
+ *   kwik_bench client -f tcp|ktls|mptcp -a ADDR:PORT -b BYTES
+ *
+ * ktls is TCP with kernel TLS (TLS 1.3, AES-256-GCM, the cipher tlshd
+ * picks for Kwik's TLS paths) keyed with a fixed key and no handshake: a
+ * baseline for the cost of kTLS itself, never a secure channel.
  *
  * The client sends BYTES of a deterministic pattern (--seed), half-closes
  * and waits for the server's 16-byte receipt (byte count, FNV-1a 64), so
@@ -56,6 +60,14 @@
 #include <unistd.h>
 
 #include <linux/kwik.h>
+#include <linux/tls.h>
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -76,8 +88,8 @@
 #define FNV_PRIME	0x100000001b3ULL
 #define CHUNK		65536
 
-enum fam { F_KWIK, F_TCP, F_MPTCP };
-static const char *const fam_name[] = { "kwik", "tcp", "mptcp" };
+enum fam { F_KWIK, F_TCP, F_MPTCP, F_KTLS };
+static const char *const fam_name[] = { "kwik", "tcp", "mptcp", "ktls" };
 
 static struct {
 	bool server;
@@ -149,7 +161,7 @@ static int family(void)
 	FILE *f;
 	int fam = AF_KWIK;
 
-	if (O.fam == F_TCP || O.fam == F_MPTCP)
+	if (O.fam != F_KWIK)
 		return AF_INET;
 	f = fopen(KWIK_FAMILY_SYSFS, "r");
 	if (f) {
@@ -188,6 +200,28 @@ static socklen_t addr_of(struct sockaddr_storage *ss)
 		}
 		return sizeof(*sin);
 	}
+}
+
+/* kTLS both ways with fixed keys: direction 0 is client to server. */
+static void ktls_setup(int fd)
+{
+	struct tls12_crypto_info_aes_gcm_256 ci[2];
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		memset(&ci[d], 0, sizeof(ci[d]));
+		ci[d].info.version = TLS_1_3_VERSION;
+		ci[d].info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		memset(ci[d].key, 0x4b + d, sizeof(ci[d].key));
+		memset(ci[d].iv, 0x69 + d, sizeof(ci[d].iv));
+		memset(ci[d].salt, 0x77 + d, sizeof(ci[d].salt));
+	}
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) < 0)
+		die("setsockopt(TCP_ULP, tls)");
+	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci[O.server], sizeof(ci[0])) < 0)
+		die("setsockopt(SOL_TLS, TLS_TX)");
+	if (setsockopt(fd, SOL_TLS, TLS_RX, &ci[!O.server], sizeof(ci[0])) < 0)
+		die("setsockopt(SOL_TLS, TLS_RX)");
 }
 
 static int new_socket(void)
@@ -296,6 +330,8 @@ static int run_server(void)
 	if (fd < 0)
 		die("accept");
 	close(lfd);
+	if (O.fam == F_KTLS)
+		ktls_setup(fd);
 	atomic_store(&sample_fd, fd);
 	atomic_store(&sampling, true);
 	pthread_create(&th, NULL, sampler, NULL);
@@ -404,6 +440,8 @@ static int run_client(void)
 	t0 = now();
 	if (connect(fd, (struct sockaddr *)&ss, alen) < 0)
 		die("connect");
+	if (O.fam == F_KTLS)
+		ktls_setup(fd);
 	while (sent < O.bytes) {
 		size_t len = O.bytes - sent < CHUNK ? O.bytes - sent : CHUNK;
 		ssize_t n;
@@ -467,9 +505,10 @@ static void usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 		"usage: kwik_bench server|client [options]\n"
-		"  -f kwik|tcp|mptcp      socket (default kwik)\n"
+		"  -f kwik|tcp|ktls|mptcp socket (default kwik; ktls: TCP with\n"
+		"                         kernel TLS, fixed key, for baselines)\n"
 		"  -s SERVICE             kwik service\n"
-		"  -a ADDR:PORT           tcp/mptcp address (server: bind)\n"
+		"  -a ADDR:PORT           tcp/ktls/mptcp address (server: bind)\n"
 		"  -b BYTES               client: bytes to send (k/M/G; 16M)\n"
 		"  --seed N               data pattern seed (1)\n"
 		"  -t SECONDS             give up after (300), exit 3\n"
@@ -511,6 +550,8 @@ int main(int argc, char **argv)
 				O.fam = F_TCP;
 			else if (!strcmp(optarg, "mptcp"))
 				O.fam = F_MPTCP;
+			else if (!strcmp(optarg, "ktls"))
+				O.fam = F_KTLS;
 			else
 				usage(2);
 			break;

@@ -3,12 +3,16 @@
 #
 # bench.sh - what "make bench" runs inside the test VM (kwik.ko loaded):
 # for each case, the same transfer over Kwik (every link a path of one
-# session), MPTCP (same kernel, same links: one subflow per link) and
-# plain TCP on the best link alone, measured by kwik_bench at the receiver.
+# session), Kwik over TLS paths (kTLS, handshakes by tlshd; skipped with
+# the reason when there is no tlshd), MPTCP (same kernel, same links: one
+# subflow per link), plain TCP on the best link alone and TCP with kTLS
+# (fixed key, the cipher tlshd picks) on it, measured by kwik_bench at the
+# receiver.
 #
 #	  kwc (client)                                   kws1 (server)
 #	  kwc-1 10.0.1.1 ------- link 1 (netem) -------- 10.0.1.2  kwik listener :7000
-#	  kwc-2 10.0.2.1 ------- link 2 (netem) -------- 10.0.2.2  mptcp/tcp     :9000
+#	  kwc-2 10.0.2.1 ------- link 2 (netem) -------- 10.0.2.2  kwik tls      :7001
+#	                                                           mptcp/tcp     :9000
 #	  ...                                                      (signal endpoints)
 #
 # Cases (KWIK_BENCH_CASES, or "make bench CASES=..."): space-separated,
@@ -16,6 +20,7 @@
 #   balanced=10mbit:20ms,10mbit:20ms
 #   failover=10mbit:20ms,10mbit:20ms@3   link 1 blackholed (netem loss
 #                                        100%) FAIL_S seconds into each run
+#   veth=unshaped                        PATH "unshaped": no netem at all
 # RTT is split evenly over both ends of the link (netem delay RTT/2 on
 # each), rate limits each direction, LOSS and REORDER (percentages) are
 # applied on both ends.  KWIK_BENCH_BYTES (16M) is the transfer size.
@@ -27,12 +32,14 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 [ -r /run/kwik/env ] && . /run/kwik/env
-DEFAULT_CASES="balanced=10mbit:20ms,10mbit:20ms heterogeneous=10mbit:2ms,1mbit:50ms lossy=10mbit:20ms:1%,10mbit:20ms:1% failover=10mbit:20ms,10mbit:20ms@3"
+DEFAULT_CASES="veth=unshaped balanced=10mbit:20ms,10mbit:20ms heterogeneous=10mbit:2ms,1mbit:50ms lossy=10mbit:20ms:1%,10mbit:20ms:1% failover=10mbit:20ms,10mbit:20ms@3"
 CASES=${KWIK_BENCH_CASES:-$DEFAULT_CASES}
 BYTES=${KWIK_BENCH_BYTES:-16M}
 BENCH=$KWIK_BIN/kwik_bench
 SVC=7
+TSVC=8		# the same links as TLS paths
 KPORT=7000
+TPORT=7001
 MPORT=9000
 if [ -n "${KWIK_BENCH_OUT:-}" ]; then
 	OUTDIR=$KWIK_BENCH_OUT
@@ -44,7 +51,12 @@ fi
 mkdir -p "$OUTDIR"
 CSV=$OUTDIR/bench.csv
 TMP=$(mktemp -d /tmp/kwik-bench.XXXXXX)
-trap 'kwik_topo_cleanup; rm -rf "$TMP"' EXIT
+trap 'kwik_tlshd_stop_all; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
+KWIK_TLSHD_RUN=$TMP/tlshd
+SYSTEMS="kwik tls mptcp tcp ktls"
+TLS_SKIP=$(kwik_tls_skip_reason)
+[ -n "$TLS_SKIP" ] || kwik_tls_certs "$TMP/pki" >/dev/null ||
+	TLS_SKIP="cannot make test certificates"
 
 for f in "$KWIKCTL" "$BENCH"; do
 	[ -x "$f" ] || { echo "bench: $f not built"; exit 1; }
@@ -73,6 +85,7 @@ ms() { echo "${1%ms}"; }
 # netem_of PATH [EXTRA]: the netem arguments of one path spec.
 netem_of() {
 	local rate rtt loss reorder half a
+	[ "$1" != unshaped ] || { echo "${2:-}"; return; }
 	IFS=: read -r rate rtt loss reorder <<<"$1"
 	half=$(awk -v r="$(ms "$rtt")" 'BEGIN { printf "%gms", r / 2 }')
 	a="rate $rate delay $half"
@@ -101,8 +114,10 @@ run_one() {
 	to=$((BYTES_N * 8 / 1000000 * 6 / SUMRATE_INT + 120))
 	case $sys in
 	kwik) sargs=(-f kwik -s "$SVC") cargs=(-f kwik -s "$SVC") ;;
+	tls) sargs=(-f kwik -s "$TSVC") cargs=(-f kwik -s "$TSVC") ;;
 	mptcp) sargs=(-f mptcp -a "0.0.0.0:$MPORT") cargs=(-f mptcp -a "10.0.1.2:$MPORT") ;;
-	tcp) sargs=(-f tcp -a "0.0.0.0:$MPORT") cargs=(-f tcp -a "10.0.$BEST.2:$MPORT") ;;
+	tcp|ktls) sargs=(-f "$sys" -a "0.0.0.0:$MPORT")
+		cargs=(-f "$sys" -a "10.0.$BEST.2:$MPORT") ;;
 	esac
 	rm -f "$TMP/ready" "$TMP/srv.out" "$TMP/cli.out"
 	ip netns exec kws1 "$BENCH" server "${sargs[@]}" -t "$to" \
@@ -125,7 +140,7 @@ run_one() {
 			done
 		fi
 	fi
-	if [ -n "$fail" ] && [ "$sys" != tcp ]; then
+	if [ -n "$fail" ] && [ "$sys" != tcp ] && [ "$sys" != ktls ]; then
 		# The failover instant is part of the case's definition.
 		while kill -0 "$cpid" 2>/dev/null &&
 			[ $(($(date +%s%N) - t0)) -lt $((fail * 1000000000)) ]; do
@@ -154,6 +169,22 @@ setup_case() {
 	for i in $(seq 1 "$n"); do
 		kwik_wait_path_up kwc "$i" 30 >/dev/null || return 1
 	done
+	if [ -z "$TLS_SKIP" ]; then
+		# One tlshd per namespace, the test PKI (kwik_tls_certs).
+		kwik_tlshd_conf "$TMP/tlshd.conf" "$TMP/pki" &&
+		kwik_tlshd_start kwc "$TMP/tlshd.conf" &&
+		kwik_tlshd_start kws1 "$TMP/tlshd.conf" &&
+		kc kwc service add "$TSVC" >/dev/null || return 1
+		for i in $(seq 1 "$n"); do
+			kc kws1 listener add local "10.0.$i.2:$TPORT" tls >/dev/null &&
+			kc kwc path add service "$TSVC" id $((100 + i)) \
+				remote "10.0.$i.2:$TPORT" tls peer-name srv-a.example \
+				>/dev/null || return 1
+		done
+		for i in $(seq 1 "$n"); do
+			kwik_wait_path_up kwc $((100 + i)) 30 >/dev/null || return 1
+		done
+	fi
 	# MPTCP: the server announces its other addresses; the client's
 	# fullmesh endpoint on each link lets it answer from its own address
 	# on that link.  One subflow per link is the intent; the run says so
@@ -172,8 +203,8 @@ setup_case() {
 
 BYTES_N=$(numfmt --from=iec "$BYTES")
 echo "kwik bench: kernel $(uname -r), $BYTES per run, $(nproc) CPUs (TCG: absolute numbers are the VM's)"
-echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,max_gap_ms,peak_buffered_bytes,status" >"$CSV"
-printf '\n%-14s %-6s %9s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" gap_ms peak_buf status
+echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,max_gap_ms,peak_buffered_bytes,status" >"$CSV"
+printf '\n%-14s %-6s %9s %8s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" "/ktls" gap_ms peak_buf status
 rc=0 ncase=0
 for c in $CASES; do
 	name=${c%%=*}
@@ -190,6 +221,8 @@ for c in $CASES; do
 	for p in "${PATHS[@]}"; do
 		i=$((i + 1))
 		IFS=: read -r r t _ <<<"$p"
+		# Unshaped: no rate to compare with (only the ratios mean much).
+		[ "$p" != unshaped ] || { r=0 t=0; }
 		r=$(mbit "$r")
 		SUMRATE=$(awk -v a="$SUMRATE" -v b="$r" 'BEGIN { print a + b }')
 		if awk -v r="$r" -v br="$bestr" -v t="$(ms "$t")" -v bt="$bestt" \
@@ -204,7 +237,11 @@ for c in $CASES; do
 		kc kwc path show 2>&1 | sed 's/^/  /'
 		rc=1
 	fi
-	for sys in kwik mptcp tcp; do
+	for sys in $SYSTEMS; do
+		if [ "$sys" = tls ] && [ -n "$TLS_SKIP" ]; then
+			ST[$sys]="skip: $TLS_SKIP"
+			continue
+		fi
 		if run_one "$sys" "$fail"; then
 			ST[$sys]=ok
 		else
@@ -220,25 +257,35 @@ for c in $CASES; do
 		if [ "$sys" = kwik ] && [ -n "$fail" ]; then
 			kwik_wait_path_up kwc 1 30 >/dev/null || true
 		fi
+		if [ "$sys" = tls ] && [ -n "$fail" ]; then
+			kwik_wait_path_up kwc 101 30 >/dev/null || true
+		fi
 	done
-	for sys in kwik mptcp tcp; do
-		read -r pct rm rs <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
-			-v m="${G[mptcp]:-0}" -v t="${G[tcp]:-0}" 'BEGIN {
-			rm = "-"; rs = "-"
+	for sys in $SYSTEMS; do
+		read -r pct rm rs rk <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
+			-v m="${G[mptcp]:-0}" -v t="${G[tcp]:-0}" \
+			-v k="${G[ktls]:-0}" 'BEGIN {
+			rm = "-"; rs = "-"; rk = "-"
 			if (m > 0) rm = sprintf("%.3f", g / m)
 			if (t > 0) rs = sprintf("%.3f", g / t)
-			printf "%.1f %s %s\n", 100 * g / s, rm, rs }')"
+			if (k > 0) rk = sprintf("%.3f", g / k)
+			pct = "-"
+			if (s > 0) pct = sprintf("%.1f", 100 * g / s)
+			printf "%s %s %s %s\n", pct, rm, rs, rk }')"
 		gap=${GAP[$sys]:--}
-		[ "$sys" != tcp ] || [ -z "$fail" ] || gap="$gap(no failover)"
-		printf '%-14s %-6s %9s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
-			"${G[$sys]:--}" "$pct" "$rm" "$rs" "$gap" "${PEAK[$sys]:--}" "${ST[$sys]}"
-		echo "$name,$sys,${#PATHS[@]},${G[$sys]:-},$pct,$rm,$rs,${GAP[$sys]:-},${PEAK[$sys]:-},${ST[$sys]}" >>"$CSV"
+		case $sys in tcp|ktls) [ -z "$fail" ] || gap="$gap(no failover)" ;; esac
+		printf '%-14s %-6s %9s %8s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
+			"${G[$sys]:--}" "$pct" "$rm" "$rs" "$rk" "$gap" "${PEAK[$sys]:--}" "${ST[$sys]}"
+		echo "$name,$sys,${#PATHS[@]},${G[$sys]:-},$pct,$rm,$rs,$rk,${GAP[$sys]:-},${PEAK[$sys]:-},${ST[$sys]}" >>"$CSV"
 	done
 	unset G GAP PEAK ST
+	kwik_tlshd_stop_all
 	kwik_topo_cleanup
 done
 echo
 echo "tcp runs on link $BEST alone (the best link of the last case); a failover case"
 echo "does not blackhole the tcp run.  %rates: goodput / summed netem rates."
+echo "tls: Kwik over TLS paths (kTLS); ktls: TCP with kTLS on the tcp link (fixed"
+echo "key, no handshake); /ktls is the cost of Kwik over the same encryption."
 echo "results: $CSV"
 exit $rc
