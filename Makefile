@@ -89,7 +89,7 @@ debug-kernel: deps
 check-debug: debug-kernel
 	@$(MAKE) --no-print-directory check-run KERNEL=debug T="$(DEBUG_T)"
 
-# ---- demo: one server, one client, data both ways --------------------------
+# ---- demo: one server, two TLS paths, data both ways ----------------------
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
@@ -162,7 +162,8 @@ help:
 	@echo "  make check-debug   the same on a KASAN+lockdep+kmemleak+UBSAN kernel built"
 	@echo "                     once from Debian's linux-source-6.12 (make debug-kernel);"
 	@echo "                     fails on any debug report (Documentation/debug-lane.rst)"
-	@echo "  make demo          boot the VM, move data over AF_KWIK both ways, show state"
+	@echo "  make demo          boot the VM, move data both ways over one AF_KWIK socket"
+	@echo "                     striped over two TLS paths, show per-path bytes"
 	@echo "  make bench         Kwik (plain and TLS paths) vs MPTCP vs best single TCP path"
 	@echo "                     on netem links, in the VM: goodput, delivery gap, receiver"
 	@echo "                     buffer; CSV in build/bench/"

@@ -4,14 +4,18 @@
 # demo.sh - what "make demo" shows, run inside the test VM with kwik.ko
 # loaded:
 #
-#	  kwc (client)                                  kws1 (server)
-#	  service 7, path 1 -- veth 10.0.1.0/24 ------> listener 10.0.1.2:7000
-#	  kwik_xfer client       (netem: 5 ms each way,  kwik_xfer server
-#	                          100 Mbit/s)
+#	  kwc (client)                                   kws1 (server)
+#	  service 7  path 1 -- link 1 10.0.1.0/24 -----> listener 10.0.1.2:7000
+#	             path 2 -- link 2 10.0.2.0/24 -----> listener 10.0.2.2:7000
+#	  kwik_xfer client     (netem: 20 Mbit/s and      kwik_xfer server
+#	                        10 Mbit/s, 5 ms each way)
 #
-# A random file goes client -> server and another server -> client over
-# AF_KWIK; the demo prints the path, listener and session tables and
-# checks the SHA-256 of what arrived against what was sent.
+# Both paths are TLS 1.3 (tlshd in each namespace, a throwaway test CA)
+# when tlshd is there, plaintext otherwise (the demo says which).  A
+# random file goes client -> server and another server -> client over one
+# AF_KWIK socket each, striped over both paths; the demo prints the path
+# tables with the bytes each path carried, then checks the SHA-256 of
+# what arrived against what was sent.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
@@ -20,7 +24,8 @@ PORT=7000
 XFER=$KWIK_BIN/kwik_xfer
 SIZE_KIB=${KWIK_DEMO_KIB:-8192}
 TMP=$(mktemp -d /tmp/kwik-demo.XXXXXX)
-trap 'kwik_topo_cleanup; rm -rf "$TMP"' EXIT
+KWIK_TLSHD_RUN=$TMP/tlshd
+trap 'kwik_tlshd_stop_all || true; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
 
 step() { printf '\n=== %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
@@ -31,17 +36,36 @@ done
 [ -d /sys/module/kwik ] || { echo "demo: kwik.ko not loaded"; exit 1; }
 
 step "kernel $(uname -r); kwik.ko loaded, AF_KWIK = $(kwik_family)"
-kwik_topo_setup 1 "delay 5ms rate 100mbit"
-echo "namespaces: kwc (client, 10.0.1.1) and kws1 (server, 10.0.1.2), netem 5 ms each way, 100 Mbit/s"
+kwik_topo_multilink 2 "delay 5ms rate 20mbit" "delay 5ms rate 10mbit"
+echo "namespaces: kwc (client) and kws1 (server) joined by two links:"
+echo "  link 1 10.0.1.0/24, 20 Mbit/s; link 2 10.0.2.0/24, 10 Mbit/s; 5 ms each way"
 
-step "server: a Kwik listener in kws1"
-show ip netns exec kws1 "$KWIKCTL" listener add local "10.0.1.2:$PORT" insecure
+SEC=(insecure) why=$(kwik_tls_skip_reason)
+if [ -z "$why" ]; then
+	step "TLS: a test CA, srv-a.example's certificate, one tlshd per namespace"
+	kwik_tls_certs "$TMP/pki" >/dev/null
+	kwik_tlshd_conf "$TMP/tlshd.conf" "$TMP/pki"
+	kwik_tlshd_start kwc "$TMP/tlshd.conf"
+	kwik_tlshd_start kws1 "$TMP/tlshd.conf"
+	echo "tlshd $("$KWIK_TLSHD" -v 2>&1 | head -n 1) in kwc and kws1"
+	SEC=(tls)
+	CSEC=(tls peer-name srv-a.example)
+else
+	step "TLS not available ($why): plaintext paths"
+	CSEC=(insecure)
+fi
+
+step "server: a Kwik listener per address in kws1"
+show ip netns exec kws1 "$KWIKCTL" listener add local "10.0.1.2:$PORT" "${SEC[@]}"
+show ip netns exec kws1 "$KWIKCTL" listener add local "10.0.2.2:$PORT" "${SEC[@]}"
 show ip netns exec kws1 "$KWIKCTL" listener show
 
-step "client: service $SVC and one path to the server in kwc"
+step "client: service $SVC and one path per link in kwc"
 show ip netns exec kwc "$KWIKCTL" service add "$SVC"
-show ip netns exec kwc "$KWIKCTL" path add service "$SVC" remote "10.0.1.2:$PORT" insecure
+show ip netns exec kwc "$KWIKCTL" path add service "$SVC" remote "10.0.1.2:$PORT" "${CSEC[@]}"
+show ip netns exec kwc "$KWIKCTL" path add service "$SVC" remote "10.0.2.2:$PORT" "${CSEC[@]}"
 kwik_wait_path_up kwc 1 30
+kwik_wait_path_up kwc 2 30
 show ip netns exec kwc "$KWIKCTL" path show
 
 head -c $((SIZE_KIB * 1024)) /dev/urandom >"$TMP/up.src"
@@ -86,8 +110,18 @@ t1=$(date +%s%N)
 cat "$TMP/cli.out"
 echo "$(stat -c %s "$TMP/down.dst") bytes in $(((t1 - t0) / 1000000)) ms"
 
-step "state after the transfers"
+step "state after the transfers: bytes per path (TX/RX are session payload)"
 show ip netns exec kwc "$KWIKCTL" path show
+echo "share of the payload per path (both directions):"
+ip netns exec kwc "$KWIKCTL" -j path show | python3 -c '
+import json, sys
+paths = json.load(sys.stdin)
+tot = sum(p["stats"]["tx_bytes"] + p["stats"]["rx_bytes"] for p in paths) or 1
+for p in paths:
+    b = p["stats"]["tx_bytes"] + p["stats"]["rx_bytes"]
+    print("  path %d (%s, %s): %d bytes, %.0f%%" %
+          (p["id"], p["remote"], p["security"], b, 100.0 * b / tot))'
+
 show ip netns exec kwc "$KWIKCTL" session show
 show ip netns exec kws1 "$KWIKCTL" listener show
 
