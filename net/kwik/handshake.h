@@ -69,8 +69,9 @@ void kwik_hs_unhook(struct sock *sk, void (*ours)(struct sock *sk),
 int kwik_hs_check_ktls(struct sock *sk);
 
 /*
- * Namespace teardown: finish closing sockets whose last reference the
- * handshake layer dropped with a delayed fput, before the namespace goes.
+ * Namespace teardown, outside kn->lock: finish closing the sockets that
+ * were handed to tlshd (released with a deferred fput()) before the
+ * namespace goes.
  */
 void kwik_hs_flush(void);
 /* Waits for every done callback still running (module exit). */

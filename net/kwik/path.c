@@ -221,12 +221,13 @@ static void kwik_path_close_sock(struct kwik_path *path)
 
 	kernel_sock_shutdown(sock, SHUT_RDWR);
 	/*
-	 * A socket handed to tlshd has a file; close it now, not from a
-	 * delayed fput that could outlive the namespace.  tlshd or the
-	 * handshake layer may still hold the file: they close it later.
+	 * A socket handed to tlshd has a file (tlshd or the handshake layer
+	 * may still hold it).  Its release takes the socket inode's lock,
+	 * which must not nest in kn->lock: let fput() defer it, and
+	 * kwik_hs_flush() finish it before the namespace goes.
 	 */
 	if (sock->file)
-		__fput_sync(sock->file);
+		fput(sock->file);
 	else
 		sock_release(sock);
 
