@@ -149,6 +149,12 @@ static const char *errname(int e)
 	case EADDRINUSE: return "EADDRINUSE";
 	case ENOENT: return "ENOENT";
 	case EIO: return "EIO";
+	/* what a TLS path's failure may leave for connect() */
+	case EACCES: return "EACCES";
+	case ESRCH: return "ESRCH";
+	case EPROTO: return "EPROTO";
+	case EBADMSG: return "EBADMSG";
+	case EKEYREJECTED: return "EKEYREJECTED";
 	default: return "E?";
 	}
 }

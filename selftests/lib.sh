@@ -473,7 +473,16 @@ kwik_tls_skip_reason() {
 		return 0
 	fi
 	if ! genl ctrl get name handshake >/dev/null 2>&1; then
-		echo "kernel $(uname -r) has no TLS handshake upcall (net/handshake, 6.4+)"
+		out=
+		# What kwik.ko says about it (it must refuse, EOPNOTSUPP).
+		if [ -d /sys/module/kwik ]; then
+			if out=$(_kwik_tls_probe 2>&1); then
+				out="; yet kwik.ko accepted a tls path"
+			else
+				out="; kwik.ko: $out"
+			fi
+		fi
+		echo "kernel $(uname -r) has no TLS handshake upcall (net/handshake, 6.4+)$out"
 		return 0
 	fi
 	if [ -z "$(kwik_handshake_mcgrp)" ]; then
@@ -510,7 +519,8 @@ _kwik_tls_probe() {
 	      ip netns exec "$ns" "$KWIKCTL" path add service 1 \
 		remote 192.0.2.1:9 tls peer-name probe.invalid no-reconnect 2>&1) || rc=1
 	ip netns del "$ns"
-	[ $rc -eq 0 ] || { echo "$out"; return 1; }
+	# The error is the last line ("Error: kwik: ...").
+	[ $rc -eq 0 ] || { echo "${out##*$'\n'}"; return 1; }
 }
 
 kwik_tls_certs() {
@@ -646,8 +656,11 @@ kwik_tlshd_start() {
 	local ns=$1 conf=$2 pid end
 	_kwik_tlshd_rundir || return 1
 	kwik_tlshd_stop "$ns"
+	# Its log lines get the time since boot (as dmesg), for diagnosis.
+	# (The stamping subshell must not keep this shell's stdout open: a
+	# caller may be a $(...) waiting for its end.)
 	ip netns exec "$ns" "$KWIK_TLSHD" -s -c "$conf" \
-		>>"$KWIK_TLSHD_RUN/$ns.log" 2>&1 </dev/null &
+		> >(exec >>"$KWIK_TLSHD_RUN/$ns.log" 2>&1; _kwik_stamp) 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$KWIK_TLSHD_RUN/$ns.pid"
 	echo "$ns" >>"$KWIK_TLSHD_RUN/namespaces"
@@ -670,14 +683,24 @@ kwik_tlshd_start() {
 }
 
 
+# _kwik_stamp: prefix each line of stdin with [uptime] (no forks).
+_kwik_stamp() {
+	local line up
+	while IFS= read -r line; do
+		read -r up _ </proc/uptime
+		printf '[%s] %s\n' "$up" "$line"
+	done
+}
+
 kwik_tlshd_stop() {
 	local ns=$1 pid kids
 	pid=$(kwik_tlshd_pid "$ns") || return 0
 	[ -n "$pid" ] || return 0
 	rm -f "$KWIK_TLSHD_RUN/$ns.pid"
 	if kill -0 "$pid" 2>/dev/null; then
-		# tlshd forks one child per handshake
-		kids=$(pgrep -P "$pid")
+		# tlshd forks one child per handshake (its other child, the
+		# log stamper, ends by itself once the log pipe closes)
+		kids=$(pgrep -P "$pid" -x tlshd)
 		# shellcheck disable=SC2086
 		kill -CONT "$pid" $kids 2>/dev/null
 		# shellcheck disable=SC2086
