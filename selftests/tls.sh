@@ -277,7 +277,7 @@ recv_xfer() { xfer "$1" "$(numfmt --from=iec "$2")" -m source -- -m recv -b "$2"
 
 # ---- setup ----------------------------------------------------------------
 
-NPLAN=26
+NPLAN=28
 ktap_plan $NPLAN
 ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none}${SKIP:+; SKIP: $SKIP}"
 
@@ -438,13 +438,16 @@ tcase "control: the same over an insecure path is in the capture" plaintext_cont
 
 # ---- certificate failures ---------------------------------------------------
 
-# bad_path3 PEER_NAME: path 3 of service 7 to the bad-path listener.
+# bad_path3 PEER_NAME [ERROR]: path 3 of service 7 to the bad-path
+# listener ("" = no peer-name) fails with ERROR (EACCES).
 bad_path3() {
 	kc kwc path del 3 >/dev/null 2>&1
 	T0=$(now_ms)
-	kc kwc path add service "$SVC" id 3 remote "10.0.1.2:$BADPORT" tls peer-name "$1" ||
-		return 1
-	expect_state kwc 3 "$NOTUP" EACCES $((30 * SLOW))
+	kc kwc path add service "$SVC" id 3 remote "10.0.1.2:$BADPORT" tls \
+		${1:+peer-name "$1"} || return 1
+	expect_state kwc 3 "$NOTUP" "${2:-EACCES}" $((30 * SLOW)) || return 1
+	# What tlshd said about it (for the record).
+	kwik_tlshd_log kwc | grep -E 'NOT trusted|unhandled error|failed$' | tail -n 2
 }
 # still_bad: after a transfer, path 3 is still not up, with its error.
 still_bad() {
@@ -472,11 +475,29 @@ expired() { restart_srv_tlshd "$TMP/expired.conf" && bad_path3 "$PEER"; }
 tcase "expired server certificate: path 3 not up, EACCES" expired
 tcase "expired: 1M echo over the good paths byte-exact, path 3 still down" good_and_bad
 
+# Without peer-name, tlshd checks the certificate against the reverse-DNS
+# name of the server's address; 10.0.1.2 has none ("unknown").
+no_peer_name() { restart_srv_tlshd "$TMP/good.conf" && bad_path3 ""; }
+tcase "no peer-name (no reverse DNS name for the server): path 3 not up, EACCES" no_peer_name
+
+# tlshd (1.0.0 .. 1.4) abandons an X.509 ClientHello without a client
+# certificate before it starts; the kernel gets its default status, EIO.
+no_client_cert() {
+	local rc=0
+	grep -v '^x509\.\(certificate\|private_key\)=.*/cli\.' "$TMP/good.conf" \
+		>"$TMP/nocert.conf"
+	kwik_tlshd_start kwc "$TMP/nocert.conf" || return 1
+	bad_path3 "$PEER" EIO || rc=1
+	kc kwc path del 3 >/dev/null
+	kwik_tlshd_start kwc "$TMP/good.conf" || rc=1
+	return $rc
+}
+tcase "client tlshd without a client certificate: path 3 not up, EIO" no_client_cert
+
 # No good path at all: service 9 has only a wrong-name path.
 no_good_path() {
 	local rc=0 t0 el got
-	kc kwc path del 3 >/dev/null
-	restart_srv_tlshd "$TMP/good.conf" &&
+	kc kwc path del 3 >/dev/null 2>&1
 	kc kwc service add 9 &&
 	kc kwc path add service 9 id 90 remote "10.0.1.2:$BADPORT" tls peer-name srv-b.example &&
 	expect_state kwc 90 "$NOTUP" EACCES $((30 * SLOW)) || return 1
