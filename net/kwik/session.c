@@ -465,15 +465,84 @@ static u64 kwik_rcv_edge(struct kwik_sock *ks)
 	return max(edge, ks->rcv_edge_adv);
 }
 
+/* The slowest usable path's smoothed RTT, at least 1 ms. */
+static u32 kwik_session_max_srtt(struct kwik_sock *ks)
+{
+	struct kwik_path_metrics m;
+	u32 i, rtt = USEC_PER_MSEC;
+
+	for (i = 0; i < ks->nsf; i++) {
+		if (!ks->sf[i].up)
+			continue;
+		kwik_path_get_metrics(ks->sf[i].path, &m);
+		rtt = max(rtt, m.srtt_us);
+	}
+	return rtt;
+}
+
+/*
+ * Receive buffer auto-tuning, as TCP's (tcp_rcv_space_adjust()): once
+ * per slowest-path RTT the buffer grows to twice what the application
+ * read in that time, so the window covers the paths' bandwidth-delay
+ * products and the reordering between them (a window-limited flow
+ * doubles it each round).  Bounded by tcp_rmem[2]; not when the
+ * application set SO_RCVBUF.
+ */
+static void kwik_session_rcvbuf_tune(struct kwik_sock *ks)
+{
+	struct sock *sk = &ks->sk;
+	u64 now = ktime_get_ns(), elapsed, read, want;
+
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return;
+	elapsed = now - ks->rcvq_time_ns;
+	if (ks->rcvq_time_ns && elapsed < (u64)ks->rcvq_rtt_us * NSEC_PER_USEC)
+		return;
+	read = ks->bytes_read - ks->rcvq_read;
+	if (ks->rcvq_time_ns && elapsed) {
+		/* Per RTT; payload is about 7/8 of truesize. */
+		want = div64_u64(read * ks->rcvq_rtt_us * NSEC_PER_USEC,
+				 elapsed) * 2 * 8 / 7;
+		want = min_t(u64, want,
+			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+		if (want > READ_ONCE(sk->sk_rcvbuf))
+			WRITE_ONCE(sk->sk_rcvbuf, (int)want);
+	}
+	ks->rcvq_time_ns = now;
+	ks->rcvq_read = ks->bytes_read;
+	ks->rcvq_rtt_us = kwik_session_max_srtt(ks);
+}
+
+/*
+ * The send queue holds every byte until the peer acknowledges it, so it
+ * must hold the peer's whole window: grow sk_sndbuf to twice the window
+ * (room for the application's next writes), as TCP grows its own with
+ * its congestion window.  Bounded by tcp_wmem[2]; not after SO_SNDBUF.
+ */
+static void kwik_session_sndbuf_tune(struct kwik_sock *ks, u32 window)
+{
+	struct sock *sk = &ks->sk;
+	u64 want = (u64)window * 2 * 9 / 8;	/* + skb overhead */
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	want = min_t(u64, want,
+		     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
+	if (want > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, (int)want);
+}
+
 /* After the application read: announce a window that grew enough. */
 void kwik_session_rcv_space(struct kwik_sock *ks)
 {
-	u64 edge = kwik_rcv_edge(ks);
-	u64 old = ks->rcv_edge_adv;
-	u32 thresh = min_t(u32, READ_ONCE(ks->sk.sk_rcvbuf) / 4, 65536);
+	u64 edge, old = ks->rcv_edge_adv;
+	u32 thresh;
 
 	if (ks->sk.sk_state != TCP_ESTABLISHED || ks->rcv_fin)
 		return;
+	kwik_session_rcvbuf_tune(ks);
+	edge = kwik_rcv_edge(ks);
+	thresh = min_t(u32, READ_ONCE(ks->sk.sk_rcvbuf) / 4, 65536);
 	if (edge - old >= thresh || old - ks->rcv_nxt < KWIK_TX_CHUNK) {
 		if (edge > old) {
 			ks->ack_pending = true;
@@ -699,6 +768,7 @@ static void kwik_session_rx_ack(struct kwik_sock *ks, struct kwik_path *path,
 		}
 	}
 	ks->snd_edge = max(ks->snd_edge, ack + f->ack.window);
+	kwik_session_sndbuf_tune(ks, f->ack.window);
 	/* (fin_sent may have been cleared to resend the FIN: not needed.) */
 	if (ks->fin_queued && ack == ks->write_seq + 1)
 		ks->fin_acked = true;

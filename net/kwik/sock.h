@@ -90,6 +90,10 @@ struct kwik_sock {
 	u64 rcv_edge_adv;		/* right edge in the last ACK sent */
 	struct rb_root ofo;		/* out-of-order skbs by DSN */
 	u32 ofo_bytes;
+	/* Receive buffer auto-tuning (kwik_session_rcv_space()). */
+	u64 rcvq_time_ns;		/* start of the measurement */
+	u64 rcvq_read;			/* bytes_read at that start */
+	u32 rcvq_rtt_us;		/* its length: slowest path's RTT */
 
 	/* Paths; at most KWIK_SESSION_MAX_PATHS. */
 	struct kwik_subflow sf[KWIK_SESSION_MAX_PATHS];
