@@ -28,6 +28,9 @@ XFER=$KWIK_BIN/kwik_xfer
 BENCH=$KWIK_BIN/kwik_bench
 SLOW=${KWIK_SLOW:-1}
 BOUND=$((90 * SLOW))	# s: any transfer here must finish within this
+# Failover transfers: long enough that the failure lands mid-transfer
+# on slow kernels too (the progress polling is slow there as well).
+FBYTES=$((3 * SLOW))M
 RATE="rate 10mbit"
 
 kwik_require_module
@@ -265,15 +268,15 @@ reorder() {
 }
 case_echo "2 paths, netem reorder 25%: 512K echo byte-exact" reorder
 
-# 5-10: failures mid-transfer.  3M each way at 5 Mbit/s per path lasts
+# 5-10: failures mid-transfer.  3M (x KWIK_SLOW) each way at 5 Mbit/s per path lasts
 # several seconds; the break comes after 300 KB have moved, and a case
 # fails if the transfer was over by then.
 FRATE="rate 5mbit"
 shape() { kwik_link_netem 1 "$FRATE delay 10ms" && kwik_link_netem 2 "$FRATE delay 10ms"; }
 shape
 down1() { kwik_link_down 1; }
-link_down() { echo_xfer 3M down1 300000; }
-case_echo "link 1 down mid-transfer: 3M echo byte-exact over path 2" link_down
+link_down() { echo_xfer "$FBYTES" down1 300000; }
+case_echo "link 1 down mid-transfer: $FBYTES echo byte-exact over path 2" link_down
 
 restored() {
 	kwik_link_up 1 &&
@@ -283,14 +286,14 @@ restored() {
 case_echo "link 1 back: path 1 up again and carrying data (>= 10%)" restored
 
 blackhole2() { kwik_link_netem 2 "loss 100%"; }
-loss100() { echo_xfer 3M blackhole2 300000; }
-case_echo "netem loss 100% on link 2 mid-transfer: 3M echo byte-exact" loss100
+loss100() { echo_xfer "$FBYTES" blackhole2 300000; }
+case_echo "netem loss 100% on link 2 mid-transfer: $FBYTES echo byte-exact" loss100
 kwik_link_netem 2 "$FRATE delay 10ms"
 ktap_check "path 2 recovers after the blackhole" kwik_wait_path_up kwc 2 $((30 * SLOW))
 
 del1() { kc kwc path del 1; }
-removed() { echo_xfer 3M del1 300000 && pstats && [ -z "${PSTATE[1]:-}" ]; }
-case_echo "path 1 removed with kwikctl mid-transfer: 3M echo byte-exact" removed
+removed() { echo_xfer "$FBYTES" del1 300000 && pstats && [ -z "${PSTATE[1]:-}" ]; }
+case_echo "path 1 removed with kwikctl mid-transfer: $FBYTES echo byte-exact" removed
 
 add1() {
 	kc kwc path add service "$SVC" id 1 remote "10.0.1.2:$PORT" insecure >/dev/null
@@ -298,7 +301,7 @@ add1() {
 	kwik_poll $((30 * SLOW)) _path_tx_grew 1 0 ||
 		echo "path 1 carried nothing while the transfer ran"
 }
-added() { echo_xfer 3M add1 300000 && [ "${DTX[1]:-0}" -gt 0 ]; }
+added() { echo_xfer "$FBYTES" add1 300000 && [ "${DTX[1]:-0}" -gt 0 ]; }
 case_echo "path 1 added mid-transfer: joined by the live session, carries data" added
 
 # 11-12: 3 paths.
@@ -306,8 +309,8 @@ three() { echo_xfer 1M && share 1 15 && share 2 15 && share 3 15; }
 if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
 	case_echo "3 paths, 5mbit each: 1M echo byte-exact, each path >= 15%" three
 	down2() { kwik_link_down 2; }
-	three_fail() { echo_xfer 3M down2 300000; }
-	case_echo "3 paths, link 2 down mid-transfer: 3M echo byte-exact" three_fail
+	three_fail() { echo_xfer "$FBYTES" down2 300000; }
+	case_echo "3 paths, link 2 down mid-transfer: $FBYTES echo byte-exact" three_fail
 	kwik_link_up 2
 else
 	ktap_fail "3 paths balanced: topology"
@@ -326,7 +329,7 @@ if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
 	}
 	case_echo "backup path 3 unused while primaries 1 and 2 work" unused
 	primaries_down() { kwik_link_down 1 && kwik_link_down 2; }
-	used() { echo_xfer 3M primaries_down 300000 && [ "${DTX[3]:-0}" -gt 0 ]; }
+	used() { echo_xfer "$FBYTES" primaries_down 300000 && [ "${DTX[3]:-0}" -gt 0 ]; }
 	case_echo "primaries down mid-transfer: backup path 3 carries it, byte-exact" used
 	kwik_link_up 1
 	kwik_link_up 2
@@ -396,7 +399,7 @@ case_echo "service scheduler wrr (kwikctl), weights 3:1: echo byte-exact, path 1
 # socket's scheduler overrides the service's.
 redundant_fail() {
 	local gap
-	bench_xfer 3M --sched redundant -- blackhole1 300000 || return 1
+	bench_xfer "$FBYTES" --sched redundant -- blackhole1 300000 || return 1
 	gap=$(field "$TMP/bsrv.out" max_gap_ms)
 	echo "largest delivery gap ${gap} ms"
 	# 20 ms RTT: anything near a retransmission timeout or a path
