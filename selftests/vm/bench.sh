@@ -52,7 +52,7 @@ mkdir -p "$OUTDIR"
 CSV=$OUTDIR/bench.csv
 TMP=$(mktemp -d /tmp/kwik-bench.XXXXXX)
 trap 'kwik_tlshd_stop_all; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
-KWIK_TLSHD_RUN=$TMP/tlshd
+export KWIK_TLSHD_RUN=$TMP/tlshd	# lib.sh: tlshd logs and pid files
 SYSTEMS="kwik tls mptcp tcp ktls"
 # udev loads the CPU's AES module at boot on a real machine; this VM has
 # no udev, and without it kTLS gets the table-based generic AES.

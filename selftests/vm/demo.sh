@@ -24,7 +24,7 @@ PORT=7000
 XFER=$KWIK_BIN/kwik_xfer
 SIZE_KIB=${KWIK_DEMO_KIB:-8192}
 TMP=$(mktemp -d /tmp/kwik-demo.XXXXXX)
-KWIK_TLSHD_RUN=$TMP/tlshd
+export KWIK_TLSHD_RUN=$TMP/tlshd	# lib.sh: tlshd logs and pid files
 trap 'kwik_tlshd_stop_all || true; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
 
 step() { printf '\n=== %s\n' "$*"; }
