@@ -281,7 +281,7 @@ case_echo "link 1 down mid-transfer: $FBYTES echo byte-exact over path 2" link_d
 restored() {
 	kwik_link_up 1 &&
 	kwik_wait_path_up kwc 1 $((30 * SLOW)) &&
-	echo_xfer 512K && share 1 10
+	echo_xfer $((512 * SLOW))K && share 1 10
 }
 case_echo "link 1 back: path 1 up again and carrying data (>= 10%)" restored
 
