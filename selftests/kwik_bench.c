@@ -329,7 +329,12 @@ static int run_server(void)
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept");
-	close(lfd);
+	/*
+	 * MPTCP's extra subflows (MP_JOIN SYNs) are accepted by the listening
+	 * socket: closing it now left MPTCP on one subflow.
+	 */
+	if (O.fam != F_MPTCP)
+		close(lfd);
 	if (O.fam == F_KTLS)
 		ktls_setup(fd);
 	atomic_store(&sample_fd, fd);
@@ -394,6 +399,8 @@ static int run_server(void)
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	poll(&pfd, 1, 10000);
 	close(fd);
+	if (O.fam == F_MPTCP)
+		close(lfd);
 
 	{
 		double secs = tlast - t0;
