@@ -123,12 +123,9 @@ static void kwik_listener_work(struct work_struct *work)
 			continue;
 		}
 		kwik_listener_reset_child(l, sock->sk);
-		err = kwik_path_accept(l->kn, l, sock);
-		if (err) {
+		err = kwik_path_accept(l->kn, l, sock);	/* takes sock */
+		if (err)
 			WRITE_ONCE(l->error, -err);
-			if (err != -ENETDOWN)
-				sock_release(sock);
-		}
 	}
 }
 

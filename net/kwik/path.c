@@ -549,6 +549,21 @@ static void kwik_path_fail(struct kwik_path *path, int err)
 	mod_delayed_work(kwik_wq, &path->timer, path->backoff);
 }
 
+/*
+ * net/handshake passes a socket to tlshd as a file: give a secure path's
+ * socket one before any callback points at the path.  On error the
+ * socket is gone (sock_alloc_file() releases it).
+ */
+static int kwik_path_sock_file(u8 security, struct socket *sock)
+{
+	struct file *file;
+
+	if (security != KWIK_SECURITY_TLS && security != KWIK_SECURITY_PSK)
+		return 0;
+	file = sock_alloc_file(sock, 0, NULL);
+	return PTR_ERR_OR_ZERO(file);
+}
+
 static void kwik_path_connect(struct kwik_path *path)
 {
 	struct socket *sock = NULL;
@@ -557,6 +572,8 @@ static void kwik_path_connect(struct kwik_path *path)
 	kwik_path_set_state(path, KWIK_PATH_S_CONNECTING, 0);
 	err = path->ops->connect(path->kn->net, &path->cfg.remote,
 				 &path->cfg.local, &sock);
+	if (!err || err == -EINPROGRESS)
+		err = kwik_path_sock_file(path->cfg.security, sock) ?: err;
 	if (err && err != -EINPROGRESS) {
 		kwik_path_fail(path, -err);
 		return;
@@ -638,16 +655,6 @@ static void kwik_path_hs_start(struct kwik_path *path)
 	int err;
 
 	path->hs_needed = false;
-	if (!path->sock->file) {
-		/* net/handshake passes the socket to tlshd as a file. */
-		struct file *file = sock_alloc_file(path->sock, 0, NULL);
-
-		if (IS_ERR(file)) {
-			path->sock = NULL;	/* sock_alloc_file() freed it */
-			kwik_path_fail(path, -PTR_ERR(file));
-			return;
-		}
-	}
 	hs = kwik_hs_alloc(kwik_path_hs_done, path);
 	if (!hs) {
 		kwik_path_fail(path, ENOMEM);
@@ -1138,15 +1145,21 @@ int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
 {
 	const struct kwik_listener_cfg *lcfg = kwik_listener_cfg(l);
 	struct kwik_path *path;
-	int len;
+	int len, err;
 
+	err = kwik_path_sock_file(lcfg->security, sock);
+	if (err)
+		return err;
 	path = kwik_path_alloc(kn, KWIK_ROLE_SERVER);
-	if (!path)
-		return -ENOMEM;
+	if (!path) {
+		err = -ENOMEM;
+		goto release;
+	}
 	path->ops = kwik_transport_get(lcfg->transport);
 	if (!path->ops) {
 		kfree(path);
-		return -EOPNOTSUPP;
+		err = -EOPNOTSUPP;
+		goto release;
 	}
 	/* Server path IDs live in their own space, high bit set. */
 	path->cfg.id = 0x80000000u | (atomic_inc_return(&kwik_spath_id) &
@@ -1169,8 +1182,8 @@ int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
 	/* The listener's list owns the initial reference. */
 	if (!kwik_listener_link_path(l, &path->node)) {
 		kwik_path_put(path);
-		sock_release(sock);
-		return -ENETDOWN;
+		err = -ENETDOWN;
+		goto release;
 	}
 	kwik_path_install(path, sock);
 	if (kwik_path_secure(path))
@@ -1181,6 +1194,12 @@ int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
 	mod_delayed_work(kwik_wq, &path->timer, KWIK_CONNECT_TIMEOUT);
 	kwik_path_queue(path, KWIK_EV_RX);
 	return 0;
+release:
+	if (sock->file)
+		fput(sock->file);
+	else
+		sock_release(sock);
+	return err;
 }
 
 struct kwik_path *kwik_path_from_lnode(struct list_head *node)

@@ -121,7 +121,10 @@ void kwik_path_send_ctl(struct kwik_path *path, const struct kwik_frame *f);
 /* Queue a pre-encoded control frame (consumes @skb). */
 void kwik_path_queue_ctl(struct kwik_path *path, struct sk_buff *skb);
 
-/* Server paths, created by listener.c for each accepted connection. */
+/*
+ * Server paths, created by listener.c for each accepted connection.  The
+ * path takes @sock, which is released on error too.
+ */
 struct kwik_listener;
 struct socket;
 int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
