@@ -77,6 +77,7 @@ static struct {
 	size_t iolen;
 	int timeout;		/* -1: default, 120 s for a client */
 	const char *in, *out, *ready;
+	const char *hold;	/* client: pause at half the payload until it exists */
 	bool nonblock, quiet, shutdown, raw, waitall, nodelay, close_early;
 	int connect_timeout;	/* ms, SOL_KWIK KWIK_CONNECT_TIMEOUT; 0 = default */
 	int sndbuf, rcvbuf;
@@ -780,15 +781,36 @@ static int recv_exact(struct sess *s, unsigned char *buf, size_t len,
 	return 0;
 }
 
+/*
+ * --hold: a test acts on a live session (adds, breaks or removes a path)
+ * at a point of its choosing rather than racing the transfer's end.
+ */
+static void hold_wait(struct sess *s)
+{
+	while (!s->failed && access(O.hold, F_OK))
+		usleep(20000);
+}
+
 static int blk_tx(struct sess *s, unsigned char *buf)
 {
+	uint64_t hold_at = O.hold ? s->tx_total / 2 : UINT64_MAX;
+
 	if (s->hdr_txoff < HDR_LEN) {
 		if (send_all(s, s->hdr, HDR_LEN))
 			return -1;
 		s->hdr_txoff = HDR_LEN;
 	}
 	while (!s->failed) {
-		ssize_t n = tx_produce(s, buf, O.iolen);
+		size_t max = O.iolen;
+		ssize_t n;
+
+		if (s->tx_off == hold_at) {
+			hold_wait(s);
+			hold_at = UINT64_MAX;
+		}
+		if (s->tx_off < hold_at && hold_at - s->tx_off < max)
+			max = hold_at - s->tx_off;
+		n = tx_produce(s, buf, max);
 
 		if (n < 0)
 			return -1;
@@ -1525,6 +1547,8 @@ static void usage(int rc)
 "                     for the client's EOF\n"
 "  --connect-timeout MS  kwik: SOL_KWIK KWIK_CONNECT_TIMEOUT before connect\n"
 "  --nodelay          tcp/mptcp: TCP_NODELAY\n"
+"  --hold FILE        client send/echo: after half the payload, send nothing\n"
+"                     more until FILE exists (receiving goes on)\n"
 "  -q                 only errors and the final summary line\n"
 "Exit: 0 ok, 1 error or data mismatch, 2 usage, 3 timeout.\n");
 	exit(rc);
@@ -1544,6 +1568,7 @@ int main(int argc, char **argv)
 		{ "nodelay", no_argument, NULL, 4 },
 		{ "connect-timeout", required_argument, NULL, 5 },
 		{ "close-early", no_argument, NULL, 6 },
+		{ "hold", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1609,6 +1634,7 @@ int main(int argc, char **argv)
 		case 4: O.nodelay = true; break;
 		case 5: O.connect_timeout = parse_size(optarg); break;
 		case 6: O.close_early = true; break;
+		case 7: O.hold = optarg; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -1624,6 +1650,8 @@ int main(int argc, char **argv)
 		die("bad -P or -l");
 	if (O.role == R_CLIENT && O.mode == M_AUTO)
 		O.mode = M_SEND;
+	if (O.hold && (O.role != R_CLIENT || O.nonblock || O.mode == M_RECV))
+		die("--hold: a blocking client that sends (send or echo)");
 	if (O.timeout < 0)
 		O.timeout = O.role == R_CLIENT ? 120 : 0;
 	kwik_family = read_family();
