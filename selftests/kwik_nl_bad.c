@@ -57,7 +57,7 @@
 #define SVC_NONE	4242999
 #define PATH_NONE	4242998
 
-#define NTESTS		59
+#define NTESTS		62
 
 /* Services of the multi-part dump test. */
 #define MANY_BASE	4243000
@@ -652,6 +652,21 @@ static void test_objects(void)
 	nla_put_u32(m, KWIK_PATH_A_HS_TIMEOUT, KWIK_HS_TIMEOUT_MAX + 1);
 	expect("handshake timeout above the maximum: ERANGE",
 	       path_end(m, n), ERANGE);
+
+	/* The lower TCP's congestion control: a name the kernel knows. */
+	m = path_begin(SVC, &n);
+	nla_put_string(m, KWIK_PATH_A_CC, "sixteen_chars_cc");
+	expect("cc name of 16 characters (no NUL within 16): EINVAL",
+	       path_end(m, n), EINVAL);
+	m = path_begin(SVC, &n);
+	nla_put_string(m, KWIK_PATH_A_CC, "nosuchcc");
+	expect("unknown cc: ENOENT", path_end(m, n), ENOENT);
+	m = path_begin(SVC, &n);
+	nla_put_string(m, KWIK_PATH_A_CC, "reno");
+	xfer(path_end(m, n), &r);
+	tap(!r.err && r.id, "cc reno (built in): path added", &r);
+	if (!r.err)
+		xfer(path_id_msg(KWIK_CMD_PATH_DEL, r.id), &r);
 
 	expect_ok("service del once unused",
 		  service_msg(KWIK_CMD_SERVICE_DEL, SVC), &r);

@@ -143,7 +143,7 @@ _mon_joined() {
 if ! { ip netns add "$NSA" && ip netns add "$NSB"; }; then
 	ktap_skip_all "cannot create namespaces"
 fi
-ktap_plan 53
+ktap_plan 67
 
 # ---- usage, no kernel involved --------------------------------------------
 
@@ -187,10 +187,11 @@ check_out "server: listener show, exact table" 0 \
 "ID  LOCAL          TRANSPORT  SECURITY  STATE      PATHS  ERROR
 5   10.0.1.2:7000  tcp        insecure  listening  0      -" \
 	kws1 listener show
-JSON_KEYS="id local transport security key_serial state paths error error_name" \
+JSON_KEYS="id local transport security key_serial cc state paths error error_name" \
 check_json "server: listener show -j, exact JSON" \
 	'[{"id": 5, "local": "10.0.1.2:7000", "transport": "tcp",
-	   "security": "insecure", "key_serial": 0, "state": "listening",
+	   "security": "insecure", "key_serial": 0, "cc": null,
+	   "state": "listening",
 	   "paths": 0, "error": 0, "error_name": null}]' \
 	kws1 -j listener show
 
@@ -213,12 +214,13 @@ check_out "client: path show -n, exact table" 0 \
 "ID  SERVICE  REMOTE         LOCAL  TRANSPORT  SECURITY  WEIGHT  PRIO     STATE  SESSIONS  TX  RX  ERROR
 3   7        10.0.1.2:7000  -      tcp        insecure  5       primary  up     0         0   0   -" \
 	kwc -n path show
-JSON_KEYS="id service remote local transport security weight priority no_reconnect peer_name key_serial handshake_timeout_ms state error error_name sessions stats" \
+JSON_KEYS="id service remote local transport security weight priority no_reconnect peer_name key_serial handshake_timeout_ms cc state error error_name sessions stats" \
 check_json "client: path show -j 3, keys and values" \
 	'[{"id": 3, "service": 7, "remote": "10.0.1.2:7000", "local": null,
 	   "transport": "tcp", "security": "insecure", "weight": 5,
 	   "priority": "primary", "no_reconnect": false, "peer_name": null,
-	   "key_serial": 0, "handshake_timeout_ms": 5000, "state": "up",
+	   "key_serial": 0, "handshake_timeout_ms": 5000, "cc": null,
+	   "state": "up",
 	   "error": 0, "error_name": null,
 	   "sessions": 0}]' \
 	kwc -j path show 3
@@ -306,6 +308,41 @@ else
 	ktap_fail "monitor -j: one JSON object per line, path-up for path 6"
 fi
 check_json "path 6 is gone, path 3 stays" '[{"id": 3}]' kwc -j path show
+
+# ---- congestion control of the lower TCP connections ------------------------
+
+check_err "path add cc with a bad name: exit 2" 2 \
+	'Error: invalid cc "BBR!" (a name such as bbr or cubic)' \
+	kwc path add service 7 remote 10.0.1.2:7001 insecure cc 'BBR!'
+check_err "path add cc unknown to the kernel: exit 1" 1 \
+	"Error: kwik: unknown congestion control" \
+	kwc path add service 7 remote 10.0.1.2:7001 insecure cc nosuchcc
+check_err "listener add cc unknown to the kernel: exit 1" 1 \
+	"Error: kwik: unknown congestion control" \
+	kws1 listener add local 10.0.1.2:7001 insecure cc nosuchcc
+check_out "server: listener add cc bbr" 0 "listener 8 added" \
+	kws1 listener add local 10.0.1.2:7001 insecure cc bbr id 8
+check_out "client: path add cc bbr" 0 "path 9 added" \
+	kwc path add service 7 remote 10.0.1.2:7001 insecure cc bbr id 9
+ktap_check "client: path 9 comes up" kwik_wait_path_up kwc 9 20
+check_out "client: path show 9, transport column tcp/bbr" 0 \
+"ID  SERVICE  REMOTE         LOCAL  TRANSPORT  SECURITY  WEIGHT  PRIO     STATE  SESSIONS  TX  RX  ERROR
+9   7        10.0.1.2:7001  -      tcp/bbr    insecure  1       primary  up     0         0   0   -" \
+	kwc -n path show 9
+check_json "path 9 says cc bbr (JSON)" '[{"id": 9, "cc": "bbr"}]' \
+	kwc -j path show 9
+check_json "listener 8 says cc bbr, listener 5 none (JSON)" \
+	'[{"id": 5, "cc": null}, {"id": 8, "cc": "bbr"}]' kws1 -j listener show
+# ss -ti prints the congestion control of each TCP socket.
+_ss_cc() { ip netns exec "$1" ss -tin "$2" | grep -qw "$3"; }
+ktap_check "path 9's TCP connection runs bbr" \
+	_ss_cc kwc "dst 10.0.1.2:7001" bbr
+ktap_check "the server's accepted connection runs bbr too" \
+	_ss_cc kws1 "src 10.0.1.2:7001" bbr
+ktap_check "path 3 (no cc) keeps the namespace default" \
+	bash -c '! ip netns exec kwc ss -tin "dst 10.0.1.2:7000" | grep -qw bbr'
+check_out "client: path del 9" 0 "" kwc path del 9
+check_out "server: listener del 8" 0 "" kws1 listener del 8
 
 # ---- sessions -----------------------------------------------------------------
 

@@ -202,7 +202,10 @@ int kwik_listener_add(struct kwik_net *kn, struct kwik_listener_cfg *cfg,
 		err = -EOPNOTSUPP;
 		goto free;
 	}
-	err = l->ops->listen(kn->net, &cfg->local, &l->sock);
+	err = kwik_transport_check_cc(l->ops, kn->net, cfg->cc, extack);
+	if (err)
+		goto free;
+	err = l->ops->listen(kn->net, &cfg->local, cfg->cc, &l->sock);
 	if (err) {
 		if (err == -EADDRINUSE)
 			NL_SET_ERR_MSG_MOD(extack, "address already in use");

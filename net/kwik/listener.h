@@ -5,6 +5,7 @@
 
 #include <linux/socket.h>
 #include <linux/types.h>
+#include <linux/kwik.h>
 
 struct kwik_net;
 struct kwik_listener;
@@ -17,6 +18,7 @@ struct kwik_listener_cfg {
 	u8 security;
 	u32 flags;
 	u32 key_serial;
+	char cc[KWIK_CC_NAME_MAX];	/* for accepted paths; "": default */
 };
 
 struct kwik_listener_info {

@@ -115,6 +115,8 @@ static const struct nla_policy kwik_path_policy[KWIK_PATH_A_MAX + 1] = {
 	[KWIK_PATH_A_KEY_SERIAL] = { .type = NLA_U32 },
 	[KWIK_PATH_A_HS_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &kwik_hs_timeout_range),
+	[KWIK_PATH_A_CC]	 = { .type = NLA_NUL_STRING,
+				     .len = KWIK_CC_NAME_MAX - 1 },
 	[KWIK_PATH_A_STATE]	 = KWIK_NL_READ_ONLY,
 	[KWIK_PATH_A_ERROR]	 = KWIK_NL_READ_ONLY,
 	[KWIK_PATH_A_SESSIONS]	 = KWIK_NL_READ_ONLY,
@@ -134,6 +136,8 @@ static const struct nla_policy kwik_listener_policy[KWIK_LISTENER_A_MAX + 1] = {
 	[KWIK_LISTENER_A_FLAGS]	     = NLA_POLICY_MASK(NLA_U32,
 						       KWIK_LISTENER_F_ALL),
 	[KWIK_LISTENER_A_KEY_SERIAL] = { .type = NLA_U32 },
+	[KWIK_LISTENER_A_CC]	     = { .type = NLA_NUL_STRING,
+					 .len = KWIK_CC_NAME_MAX - 1 },
 	[KWIK_LISTENER_A_STATE]	     = KWIK_NL_READ_ONLY,
 	[KWIK_LISTENER_A_PATHS]	     = KWIK_NL_READ_ONLY,
 	[KWIK_LISTENER_A_ERROR]	     = KWIK_NL_READ_ONLY,
@@ -285,6 +289,8 @@ static int kwik_nl_put_path(struct sk_buff *skb, struct kwik_path *path)
 	if (cfg->peer_name[0] &&
 	    nla_put_string(skb, KWIK_PATH_A_PEER_NAME, cfg->peer_name))
 		goto cancel;
+	if (cfg->cc[0] && nla_put_string(skb, KWIK_PATH_A_CC, cfg->cc))
+		goto cancel;
 
 	if (kwik_nl_put_path_stats(skb, &pi))
 		goto cancel;
@@ -317,7 +323,8 @@ static int kwik_nl_put_listener(struct sk_buff *skb, struct kwik_listener *l)
 	    nla_put_u32(skb, KWIK_LISTENER_A_KEY_SERIAL, cfg->key_serial) ||
 	    nla_put_u8(skb, KWIK_LISTENER_A_STATE, li.state) ||
 	    nla_put_u32(skb, KWIK_LISTENER_A_PATHS, li.paths) ||
-	    nla_put_u32(skb, KWIK_LISTENER_A_ERROR, li.error)) {
+	    nla_put_u32(skb, KWIK_LISTENER_A_ERROR, li.error) ||
+	    (cfg->cc[0] && nla_put_string(skb, KWIK_LISTENER_A_CC, cfg->cc))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -480,6 +487,8 @@ static int kwik_nl_path_parse(struct genl_info *info, struct nlattr **tb,
 	if (tb[KWIK_PATH_A_PEER_NAME])
 		nla_strscpy(cfg->peer_name, tb[KWIK_PATH_A_PEER_NAME],
 			    sizeof(cfg->peer_name));
+	if (tb[KWIK_PATH_A_CC])
+		nla_strscpy(cfg->cc, tb[KWIK_PATH_A_CC], sizeof(cfg->cc));
 	return 0;
 }
 
@@ -696,6 +705,8 @@ static int kwik_nl_listener_add(struct sk_buff *skb, struct genl_info *info)
 		cfg.flags = nla_get_u32(tb[KWIK_LISTENER_A_FLAGS]);
 	if (tb[KWIK_LISTENER_A_KEY_SERIAL])
 		cfg.key_serial = nla_get_u32(tb[KWIK_LISTENER_A_KEY_SERIAL]);
+	if (tb[KWIK_LISTENER_A_CC])
+		nla_strscpy(cfg.cc, tb[KWIK_LISTENER_A_CC], sizeof(cfg.cc));
 
 	msg = kwik_nl_reply_new(info, KWIK_CMD_LISTENER_ADD, &hdr);
 	if (!msg) {

@@ -571,7 +571,7 @@ static void kwik_path_connect(struct kwik_path *path)
 
 	kwik_path_set_state(path, KWIK_PATH_S_CONNECTING, 0);
 	err = path->ops->connect(path->kn->net, &path->cfg.remote,
-				 &path->cfg.local, &sock);
+				 &path->cfg.local, path->cfg.cc, &sock);
 	if (!err || err == -EINPROGRESS)
 		err = kwik_path_sock_file(path->cfg.security, sock) ?: err;
 	if (err && err != -EINPROGRESS) {
@@ -1167,6 +1167,7 @@ int kwik_path_accept(struct kwik_net *kn, struct kwik_listener *l,
 	path->cfg.transport = lcfg->transport;
 	path->cfg.security = lcfg->security;
 	path->cfg.key_serial = lcfg->key_serial;
+	strscpy(path->cfg.cc, lcfg->cc, sizeof(path->cfg.cc));
 	path->cfg.hs_timeout_ms = KWIK_HS_TIMEOUT_MS;
 	path->cfg.weight = 1;
 	len = kernel_getpeername(sock, (struct sockaddr *)&path->cfg.remote);
@@ -1271,6 +1272,7 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 		  struct netlink_ext_ack *extack)
 {
 	struct kwik_path *path, *p;
+	int err;
 
 	lockdep_assert_held(&kn->lock);
 	if (!kwik_service_find(kn, cfg->service)) {
@@ -1321,6 +1323,12 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 		else
 			NL_SET_ERR_MSG_MOD(extack, "transport not available");
 		return -EOPNOTSUPP;
+	}
+	err = kwik_transport_check_cc(path->ops, kn->net, cfg->cc, extack);
+	if (err) {
+		kwik_transport_put(path->ops);
+		kfree(path);
+		return err;
 	}
 	if (!cfg->id) {
 		do {

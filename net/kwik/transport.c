@@ -4,6 +4,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <net/netlink.h>
 #include <linux/kwik.h>
 
 #include "transport.h"
@@ -55,4 +56,28 @@ void kwik_transport_put(const struct kwik_transport_ops *ops)
 {
 	if (ops)
 		module_put(ops->owner);
+}
+
+int kwik_transport_check_cc(const struct kwik_transport_ops *ops,
+			    struct net *net, const char *cc,
+			    struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!cc[0])
+		return 0;
+	if (!ops->check_cc) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this transport has no congestion control choice");
+		return -EOPNOTSUPP;
+	}
+	err = ops->check_cc(net, cc);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_MOD(extack, "unknown congestion control");
+	else if (err == -EPERM)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "congestion control not allowed in this namespace");
+	else if (err)
+		NL_SET_ERR_MSG_MOD(extack, "cannot use that congestion control");
+	return err;
 }

@@ -14,19 +14,29 @@ struct net;
 struct socket;
 struct module;
 struct kwik_path_metrics;
+struct netlink_ext_ack;
 
 struct kwik_transport_ops {
 	u8 type;			/* enum kwik_transport */
 	const char *name;
 	struct module *owner;
-	/* Start a non-blocking connect; 0 or -EINPROGRESS leave *res set. */
+	/*
+	 * Start a non-blocking connect; 0 or -EINPROGRESS leave *res set.
+	 * @cc: congestion control ("" for the namespace's default).
+	 */
 	int (*connect)(struct net *net, const struct sockaddr_storage *remote,
-		       const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *local, const char *cc,
 		       struct socket **res);
 	/* Poll connect progress: 1 connected, 0 in progress, <0 failed. */
 	int (*connected)(struct socket *sock);
+	/* Accepted connections inherit @cc. */
 	int (*listen)(struct net *net, const struct sockaddr_storage *local,
-		      struct socket **res);
+		      const char *cc, struct socket **res);
+	/*
+	 * Can @net run congestion control @cc?  0, or -ENOENT (unknown),
+	 * -EPERM (not allowed there).  NULL: the transport has no choice.
+	 */
+	int (*check_cc)(struct net *net, const char *cc);
 	/* Non-blocking accept; -EAGAIN when nothing is pending. */
 	int (*accept)(struct socket *lsock, struct socket **res);
 	/* Measurements of the lower connection (lockless snapshot). */
@@ -38,6 +48,10 @@ void kwik_transport_unregister(const struct kwik_transport_ops *ops);
 /* Returns the transport with a module reference held, or NULL. */
 const struct kwik_transport_ops *kwik_transport_get(u8 type);
 void kwik_transport_put(const struct kwik_transport_ops *ops);
+/* At add time: can @ops run congestion control @cc ("": always) in @net? */
+int kwik_transport_check_cc(const struct kwik_transport_ops *ops,
+			    struct net *net, const char *cc,
+			    struct netlink_ext_ack *extack);
 
 int kwik_transport_tcp_init(void);
 void kwik_transport_tcp_exit(void);

@@ -32,10 +32,35 @@ static void kwik_tcp_tune(struct socket *sock)
 	sock->sk->sk_allocation = GFP_KERNEL;
 }
 
+/*
+ * TCP_CONGESTION through the socket's own setsockopt: the kernel does not
+ * export tcp_set_congestion_control().  Loads tcp_NAME if needed.
+ */
+static int kwik_tcp_set_cc(struct socket *sock, const char *cc)
+{
+	if (!cc[0])
+		return 0;
+	return sock->ops->setsockopt(sock, SOL_TCP, TCP_CONGESTION,
+				     KERNEL_SOCKPTR((void *)cc), strlen(cc));
+}
+
+static int kwik_tcp_check_cc(struct net *net, const char *cc)
+{
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err)
+		return err;
+	err = kwik_tcp_set_cc(sock, cc);
+	sock_release(sock);
+	return err;
+}
+
 static int kwik_tcp_connect(struct net *net,
 			    const struct sockaddr_storage *remote,
 			    const struct sockaddr_storage *local,
-			    struct socket **res)
+			    const char *cc, struct socket **res)
 {
 	struct socket *sock;
 	int err;
@@ -45,6 +70,9 @@ static int kwik_tcp_connect(struct net *net,
 	if (err)
 		return err;
 	kwik_tcp_tune(sock);
+	err = kwik_tcp_set_cc(sock, cc);
+	if (err)
+		goto fail;
 	if (local->ss_family) {
 		err = kernel_bind(sock, (struct sockaddr *)local,
 				  kwik_addr_len(local));
@@ -81,7 +109,7 @@ static int kwik_tcp_connected(struct socket *sock)
 }
 
 static int kwik_tcp_listen(struct net *net, const struct sockaddr_storage *local,
-			   struct socket **res)
+			   const char *cc, struct socket **res)
 {
 	struct socket *sock;
 	int err;
@@ -91,7 +119,11 @@ static int kwik_tcp_listen(struct net *net, const struct sockaddr_storage *local
 	if (err)
 		return err;
 	sock_set_reuseaddr(sock->sk);
-	err = kernel_bind(sock, (struct sockaddr *)local, kwik_addr_len(local));
+	/* Set on the listener, it is what accepted children start with. */
+	err = kwik_tcp_set_cc(sock, cc);
+	if (!err)
+		err = kernel_bind(sock, (struct sockaddr *)local,
+				  kwik_addr_len(local));
 	if (!err)
 		err = kernel_listen(sock, SOMAXCONN);
 	if (err) {
@@ -142,6 +174,7 @@ static const struct kwik_transport_ops kwik_tcp_ops = {
 	.listen		= kwik_tcp_listen,
 	.accept		= kwik_tcp_accept,
 	.metrics	= kwik_tcp_metrics,
+	.check_cc	= kwik_tcp_check_cc,
 };
 
 int kwik_transport_tcp_init(void)

@@ -83,6 +83,9 @@ void kc_json_end_line(void);
 /* Names of enum values, shared by tables and JSON. */
 const char *kc_transport_name(uint8_t v);
 const char *kc_security_name(uint8_t v);
+const char *kc_transport_fmt(struct nlattr *transport, struct nlattr *cc,
+			     char *buf, size_t size);
+void kc_put_cc(struct nl_msg *msg, int type, const char *name);
 const char *kc_priority_name(uint8_t v);
 const char *kc_path_state_name(uint8_t v);
 const char *kc_listener_state_name(uint8_t v);

@@ -9,7 +9,7 @@ static void listener_usage(FILE *f)
 	fprintf(f,
 		"Usage: kwikctl listener add local ADDR:PORT [transport tcp|quic]\n"
 		"                            [tls|psk|insecure] [security tls|psk|none]\n"
-		"                            [key-serial N] [id N]\n"
+		"                            [key-serial N] [cc NAME] [id N]\n"
 		"       kwikctl listener del ID\n"
 		"       kwikctl listener show [ID]\n");
 }
@@ -31,6 +31,10 @@ static void listener_json(struct nlattr **tb)
 	kc_json_str("security",
 		    kc_security_name(kc_u8(tb[KWIK_LISTENER_A_SECURITY])));
 	kc_json_uint("key_serial", kc_u32(tb[KWIK_LISTENER_A_KEY_SERIAL]));
+	if (tb[KWIK_LISTENER_A_CC])
+		kc_json_str("cc", nla_get_string(tb[KWIK_LISTENER_A_CC]));
+	else
+		kc_json_null("cc");
 	kc_json_str("state",
 		    kc_listener_state_name(kc_u8(tb[KWIK_LISTENER_A_STATE])));
 	kc_json_uint("paths", kc_u32(tb[KWIK_LISTENER_A_PATHS]));
@@ -44,7 +48,7 @@ static void listener_json(struct nlattr **tb)
 static void listener_print(const struct kc_objs *o)
 {
 	struct nlattr *tb[KWIK_LISTENER_A_MAX + 1];
-	char id[16], paths[16], a[KC_ADDR_STRLEN], e[32];
+	char id[16], paths[16], a[KC_ADDR_STRLEN], e[32], tr[40];
 	struct kc_table *t = NULL;
 	int i;
 
@@ -69,7 +73,9 @@ static void listener_print(const struct kc_objs *o)
 			 kc_u32(tb[KWIK_LISTENER_A_PATHS]));
 		kc_table_row(t, id,
 			     kc_addr_fmt(tb[KWIK_LISTENER_A_LOCAL], a, sizeof(a)),
-			     kc_transport_name(kc_u8(tb[KWIK_LISTENER_A_TRANSPORT])),
+			     kc_transport_fmt(tb[KWIK_LISTENER_A_TRANSPORT],
+					      tb[KWIK_LISTENER_A_CC], tr,
+					      sizeof(tr)),
 			     kc_security_name(kc_u8(tb[KWIK_LISTENER_A_SECURITY])),
 			     kc_listener_state_name(kc_u8(tb[KWIK_LISTENER_A_STATE])),
 			     paths,
@@ -140,6 +146,10 @@ static int listener_add(int argc, char **argv)
 						 i + 1 < argc ? argv[i + 1] : NULL,
 						 0, UINT32_MAX));
 			i++;
+		} else if (!strcmp(k, "cc")) {
+			if (i + 1 >= argc)
+				kc_usage_error("\"cc\" needs an argument");
+			kc_put_cc(msg, KWIK_LISTENER_A_CC, argv[++i]);
 		} else if (!strcmp(k, "id")) {
 			nla_put_u32(msg, KWIK_LISTENER_A_ID,
 				    kc_parse_u32("id",

@@ -11,12 +11,14 @@ static void path_usage(FILE *f)
 		"                        [transport tcp|quic] [tls|psk|insecure]\n"
 		"                        [security tls|psk|none] [peer-name NAME]\n"
 		"                        [key-serial N] [handshake-timeout MS]\n"
-		"                        [weight N] [backup] [id N] [no-reconnect]\n"
+		"                        [cc NAME] [weight N] [backup] [id N]\n"
+		"                        [no-reconnect]\n"
 		"       kwikctl path del ID\n"
 		"       kwikctl path show [ID]\n"
 		"IPv6 addresses are written [ADDR]:PORT.  Defaults: transport tcp,\n"
 		"security tls, handshake-timeout 5000 (%u..%u), weight 1 (1..%u),\n"
-		"primary.  psk needs key-serial (a key of type psk).\n",
+		"primary, the namespace's TCP congestion control (cc bbr: short\n"
+		"queues, fast failover).  psk needs key-serial (a key of type psk).\n",
 		KWIK_HS_TIMEOUT_MIN, KWIK_HS_TIMEOUT_MAX, KWIK_WEIGHT_MAX);
 }
 
@@ -79,6 +81,10 @@ static void path_json_fields(struct nlattr **tb)
 	kc_json_uint("key_serial", kc_u32(tb[KWIK_PATH_A_KEY_SERIAL]));
 	kc_json_uint("handshake_timeout_ms",
 		     kc_u32(tb[KWIK_PATH_A_HS_TIMEOUT]));
+	if (tb[KWIK_PATH_A_CC])
+		kc_json_str("cc", nla_get_string(tb[KWIK_PATH_A_CC]));
+	else
+		kc_json_null("cc");
 	kc_json_str("state", kc_path_state_name(kc_u8(tb[KWIK_PATH_A_STATE])));
 	kc_json_uint("error", err);
 	if (err)
@@ -107,7 +113,7 @@ static void path_row(struct kc_table *t, struct nlattr *nest)
 	struct nlattr *tb[KWIK_PATH_A_MAX + 1] = { 0 };
 	struct nlattr *st[KWIK_PATH_STATS_A_MAX + 1] = { 0 };
 	char id[16], svc[16], w[16], ns[16], tx[32], rx[32], e[32];
-	char rem[KC_ADDR_STRLEN], loc[KC_ADDR_STRLEN];
+	char rem[KC_ADDR_STRLEN], loc[KC_ADDR_STRLEN], tr[40];
 
 	kc_path_parse_nest(nest, tb);
 	if (tb[KWIK_PATH_A_STATS])
@@ -121,7 +127,8 @@ static void path_row(struct kc_table *t, struct nlattr *nest)
 	kc_table_row(t, id, svc,
 		     kc_addr_fmt(tb[KWIK_PATH_A_REMOTE], rem, sizeof(rem)),
 		     kc_addr_fmt(tb[KWIK_PATH_A_LOCAL], loc, sizeof(loc)),
-		     kc_transport_name(kc_u8(tb[KWIK_PATH_A_TRANSPORT])),
+		     kc_transport_fmt(tb[KWIK_PATH_A_TRANSPORT],
+				      tb[KWIK_PATH_A_CC], tr, sizeof(tr)),
 		     kc_security_name(kc_u8(tb[KWIK_PATH_A_SECURITY])),
 		     w, kc_priority_name(kc_u8(tb[KWIK_PATH_A_PRIORITY])),
 		     kc_path_state_name(kc_u8(tb[KWIK_PATH_A_STATE])), ns,
@@ -222,6 +229,9 @@ static int path_add(int argc, char **argv)
 			nla_put_u32(msg, KWIK_PATH_A_KEY_SERIAL,
 				    kc_parse_u32("key-serial", v, 0,
 						 UINT32_MAX));
+		} else if (!strcmp(k, "cc")) {
+			v = need_arg(argc, argv, i++);
+			kc_put_cc(msg, KWIK_PATH_A_CC, v);
 		} else if (!strcmp(k, "handshake-timeout")) {
 			v = need_arg(argc, argv, i++);
 			nla_put_u32(msg, KWIK_PATH_A_HS_TIMEOUT,

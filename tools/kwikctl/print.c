@@ -205,6 +205,33 @@ const char *kc_transport_name(uint8_t v)
 	return KC_NAME(n, v);
 }
 
+/* A table's TRANSPORT column: "tcp", or "tcp/bbr" with a congestion control. */
+const char *kc_transport_fmt(struct nlattr *transport, struct nlattr *cc,
+			     char *buf, size_t size)
+{
+	const char *t = kc_transport_name(kc_u8(transport));
+
+	if (!cc)
+		return t;
+	snprintf(buf, size, "%s/%s", t, nla_get_string(cc));
+	return buf;
+}
+
+/* "cc NAME": a TCP congestion control name, checked by the kernel. */
+void kc_put_cc(struct nl_msg *msg, int type, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (!n || n >= KWIK_CC_NAME_MAX)
+		kc_usage_error("cc must be 1..%d characters", KWIK_CC_NAME_MAX - 1);
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			kc_usage_error("invalid cc \"%s\" (a name such as bbr or cubic)",
+				       name);
+	nla_put_string(msg, type, name);
+}
+
 const char *kc_security_name(uint8_t v)
 {
 	static const char *const n[] = {

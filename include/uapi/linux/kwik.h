@@ -40,6 +40,9 @@
  *   KWIK_PATH_A_HS_TIMEOUT	u32, ms one TLS handshake may take,
  *				KWIK_HS_TIMEOUT_MIN..KWIK_HS_TIMEOUT_MAX,
  *				default 5000
+ *   KWIK_PATH_A_CC		string, < KWIK_CC_NAME_MAX: congestion
+ *				control of the path's TCP connection (e.g.
+ *				"bbr"); absent: the namespace's default
  *   The reply carries the path as KWIK_CMD_PATH_GET would.
  * KWIK_CMD_PATH_DEL: KWIK_A_PATH with KWIK_PATH_A_ID.
  * KWIK_CMD_PATH_GET: doit with KWIK_PATH_A_ID, or dump (NLM_F_DUMP) of all
@@ -55,6 +58,8 @@
  *   KWIK_LISTENER_A_SECURITY	u8, default TLS
  *   KWIK_LISTENER_A_FLAGS	u32, KWIK_LISTENER_F_*
  *   KWIK_LISTENER_A_KEY_SERIAL	u32
+ *   KWIK_LISTENER_A_CC		string: congestion control of the accepted
+ *				connections, as KWIK_PATH_A_CC
  * KWIK_CMD_LISTENER_DEL / _GET: as for paths, keyed by KWIK_LISTENER_A_ID.
  *   Replies add KWIK_LISTENER_A_STATE (u8) and KWIK_LISTENER_A_PATHS (u32:
  *   live accepted paths).
@@ -124,6 +129,7 @@ enum {
 };
 
 #define KWIK_SCHED_NAME_MAX	16	/* including the NUL */
+#define KWIK_CC_NAME_MAX	16	/* TCP_CA_NAME_MAX, including the NUL */
 
 /**
  * struct kwik_info - getsockopt(SOL_KWIK, KWIK_INFO)
@@ -272,6 +278,7 @@ enum kwik_path_attr {
 	KWIK_PATH_A_STATS,
 	KWIK_PATH_A_PAD,
 	KWIK_PATH_A_HS_TIMEOUT,
+	KWIK_PATH_A_CC,
 	__KWIK_PATH_A_MAX
 };
 
@@ -309,6 +316,7 @@ enum kwik_listener_attr {
 	KWIK_LISTENER_A_STATE,
 	KWIK_LISTENER_A_PATHS,
 	KWIK_LISTENER_A_ERROR,
+	KWIK_LISTENER_A_CC,
 	__KWIK_LISTENER_A_MAX
 };
 
