@@ -185,12 +185,12 @@ check_out "server: listener add" 0 "listener 5 added" \
 	kws1 listener add local 10.0.1.2:7000 insecure id 5
 check_out "server: listener show, exact table" 0 \
 "ID  LOCAL          TRANSPORT  SECURITY  STATE      PATHS  ERROR
-5   10.0.1.2:7000  tcp        insecure  listening  0      -" \
+5   10.0.1.2:7000  tcp/bbr    insecure  listening  0      -" \
 	kws1 listener show
 JSON_KEYS="id local transport security key_serial cc state paths error error_name" \
 check_json "server: listener show -j, exact JSON" \
 	'[{"id": 5, "local": "10.0.1.2:7000", "transport": "tcp",
-	   "security": "insecure", "key_serial": 0, "cc": null,
+	   "security": "insecure", "key_serial": 0, "cc": "bbr",
 	   "state": "listening",
 	   "paths": 0, "error": 0, "error_name": null}]' \
 	kws1 -j listener show
@@ -212,14 +212,14 @@ check_out "client: path add" 0 "path 3 added" \
 ktap_check "client: path 3 comes up" kwik_wait_path_up kwc 3 20
 check_out "client: path show -n, exact table" 0 \
 "ID  SERVICE  REMOTE         LOCAL  TRANSPORT  SECURITY  WEIGHT  PRIO     STATE  SESSIONS  TX  RX  ERROR
-3   7        10.0.1.2:7000  -      tcp        insecure  5       primary  up     0         0   0   -" \
+3   7        10.0.1.2:7000  -      tcp/bbr    insecure  5       primary  up     0         0   0   -" \
 	kwc -n path show
 JSON_KEYS="id service remote local transport security weight priority no_reconnect peer_name key_serial handshake_timeout_ms cc state error error_name sessions stats" \
 check_json "client: path show -j 3, keys and values" \
 	'[{"id": 3, "service": 7, "remote": "10.0.1.2:7000", "local": null,
 	   "transport": "tcp", "security": "insecure", "weight": 5,
 	   "priority": "primary", "no_reconnect": false, "peer_name": null,
-	   "key_serial": 0, "handshake_timeout_ms": 5000, "cc": null,
+	   "key_serial": 0, "handshake_timeout_ms": 5000, "cc": "bbr",
 	   "state": "up",
 	   "error": 0, "error_name": null,
 	   "sessions": 0}]' \
@@ -320,27 +320,29 @@ check_err "path add cc unknown to the kernel: exit 1" 1 \
 check_err "listener add cc unknown to the kernel: exit 1" 1 \
 	"Error: kwik: unknown congestion control" \
 	kws1 listener add local 10.0.1.2:7001 insecure cc nosuchcc
-check_out "server: listener add cc bbr" 0 "listener 8 added" \
-	kws1 listener add local 10.0.1.2:7001 insecure cc bbr id 8
-check_out "client: path add cc bbr" 0 "path 9 added" \
-	kwc path add service 7 remote 10.0.1.2:7001 insecure cc bbr id 9
+check_out "server: listener add cc cubic" 0 "listener 8 added" \
+	kws1 listener add local 10.0.1.2:7001 insecure cc cubic id 8
+check_out "client: path add cc cubic" 0 "path 9 added" \
+	kwc path add service 7 remote 10.0.1.2:7001 insecure cc cubic id 9
 ktap_check "client: path 9 comes up" kwik_wait_path_up kwc 9 20
-check_out "client: path show 9, transport column tcp/bbr" 0 \
+check_out "client: path show 9, transport column tcp/cubic" 0 \
 "ID  SERVICE  REMOTE         LOCAL  TRANSPORT  SECURITY  WEIGHT  PRIO     STATE  SESSIONS  TX  RX  ERROR
-9   7        10.0.1.2:7001  -      tcp/bbr    insecure  1       primary  up     0         0   0   -" \
+9   7        10.0.1.2:7001  -      tcp/cubic  insecure  1       primary  up     0         0   0   -" \
 	kwc -n path show 9
-check_json "path 9 says cc bbr (JSON)" '[{"id": 9, "cc": "bbr"}]' \
+check_json "path 9 says cc cubic (JSON)" '[{"id": 9, "cc": "cubic"}]' \
 	kwc -j path show 9
-check_json "listener 8 says cc bbr, listener 5 none (JSON)" \
-	'[{"id": 5, "cc": null}, {"id": 8, "cc": "bbr"}]' kws1 -j listener show
+check_json "listener 8 says cc cubic, listener 5 Kwik's default bbr (JSON)" \
+	'[{"id": 5, "cc": "bbr"}, {"id": 8, "cc": "cubic"}]' kws1 -j listener show
 # ss -ti prints the congestion control of each TCP socket.
 _ss_cc() { ip netns exec "$1" ss -tin "$2" | grep -qw "$3"; }
-ktap_check "path 9's TCP connection runs bbr" \
-	_ss_cc kwc "dst 10.0.1.2:7001" bbr
-ktap_check "the server's accepted connection runs bbr too" \
-	_ss_cc kws1 "src 10.0.1.2:7001" bbr
-ktap_check "path 3 (no cc) keeps the namespace default" \
-	bash -c '! ip netns exec kwc ss -tin "dst 10.0.1.2:7000" | grep -qw bbr'
+ktap_check "path 9's TCP connection runs cubic" \
+	_ss_cc kwc "dst 10.0.1.2:7001" cubic
+ktap_check "the server's accepted connection runs cubic too" \
+	_ss_cc kws1 "src 10.0.1.2:7001" cubic
+_default_bbr() {
+	_ss_cc kwc "dst 10.0.1.2:7000" bbr && _ss_cc kws1 "src 10.0.1.2:7000" bbr
+}
+ktap_check "path 3 (no cc) runs Kwik's default, bbr, on both ends" _default_bbr
 check_out "client: path del 9" 0 "" kwc path del 9
 check_out "server: listener del 8" 0 "" kws1 listener del 8
 

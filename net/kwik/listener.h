@@ -18,7 +18,7 @@ struct kwik_listener_cfg {
 	u8 security;
 	u32 flags;
 	u32 key_serial;
-	char cc[KWIK_CC_NAME_MAX];	/* for accepted paths; "": default */
+	char cc[KWIK_CC_NAME_MAX];	/* for accepted paths; "": netns' */
 };
 
 struct kwik_listener_info {

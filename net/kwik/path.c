@@ -1324,7 +1324,7 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 			NL_SET_ERR_MSG_MOD(extack, "transport not available");
 		return -EOPNOTSUPP;
 	}
-	err = kwik_transport_check_cc(path->ops, kn->net, cfg->cc, extack);
+	err = kwik_transport_pick_cc(path->ops, kn->net, cfg->cc, extack);
 	if (err) {
 		kwik_transport_put(path->ops);
 		kfree(path);

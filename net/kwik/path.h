@@ -24,7 +24,7 @@ struct kwik_path_cfg {
 	u32 flags;			/* KWIK_PATH_F_* */
 	u32 key_serial;
 	u32 hs_timeout_ms;		/* TLS handshake bound; 0: default */
-	char cc[KWIK_CC_NAME_MAX];	/* congestion control; "": default */
+	char cc[KWIK_CC_NAME_MAX];	/* congestion control; "": netns' */
 	char peer_name[KWIK_PEER_NAME_MAX];
 };
 

@@ -4,6 +4,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <net/netlink.h>
 #include <linux/kwik.h>
 
@@ -58,14 +59,25 @@ void kwik_transport_put(const struct kwik_transport_ops *ops)
 		module_put(ops->owner);
 }
 
-int kwik_transport_check_cc(const struct kwik_transport_ops *ops,
-			    struct net *net, const char *cc,
-			    struct netlink_ext_ack *extack)
+/*
+ * Kwik's choice when userspace names none: bbr keeps a path's queue
+ * short, so the scheduler's estimates and stale-path detection follow
+ * the path's real RTT instead of a full bottleneck buffer.
+ */
+#define KWIK_CC_DEFAULT "bbr"
+
+int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,
+			   struct net *net, char *cc,
+			   struct netlink_ext_ack *extack)
 {
 	int err;
 
-	if (!cc[0])
+	if (!cc[0]) {
+		/* Without tcp_bbr, or not allowed: the namespace's default. */
+		if (ops->check_cc && !ops->check_cc(net, KWIK_CC_DEFAULT))
+			strscpy(cc, KWIK_CC_DEFAULT, KWIK_CC_NAME_MAX);
 		return 0;
+	}
 	if (!ops->check_cc) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "this transport has no congestion control choice");

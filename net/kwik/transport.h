@@ -48,10 +48,14 @@ void kwik_transport_unregister(const struct kwik_transport_ops *ops);
 /* Returns the transport with a module reference held, or NULL. */
 const struct kwik_transport_ops *kwik_transport_get(u8 type);
 void kwik_transport_put(const struct kwik_transport_ops *ops);
-/* At add time: can @ops run congestion control @cc ("": always) in @net? */
-int kwik_transport_check_cc(const struct kwik_transport_ops *ops,
-			    struct net *net, const char *cc,
-			    struct netlink_ext_ack *extack);
+/*
+ * At add time: check that @ops can run congestion control @cc in @net, or
+ * if @cc is "" fill in Kwik's default (bbr) when the kernel has it.
+ * @cc is a KWIK_CC_NAME_MAX buffer.
+ */
+int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,
+			   struct net *net, char *cc,
+			   struct netlink_ext_ack *extack);
 
 int kwik_transport_tcp_init(void);
 void kwik_transport_tcp_exit(void);

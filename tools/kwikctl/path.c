@@ -17,8 +17,8 @@ static void path_usage(FILE *f)
 		"       kwikctl path show [ID]\n"
 		"IPv6 addresses are written [ADDR]:PORT.  Defaults: transport tcp,\n"
 		"security tls, handshake-timeout 5000 (%u..%u), weight 1 (1..%u),\n"
-		"primary, the namespace's TCP congestion control (cc bbr: short\n"
-		"queues, fast failover).  psk needs key-serial (a key of type psk).\n",
+		"primary, cc bbr (if the kernel has it).  psk needs key-serial (a key\n"
+		"of type psk).\n",
 		KWIK_HS_TIMEOUT_MIN, KWIK_HS_TIMEOUT_MAX, KWIK_WEIGHT_MAX);
 }
 

@@ -42,7 +42,9 @@
  *				default 5000
  *   KWIK_PATH_A_CC		string, < KWIK_CC_NAME_MAX: congestion
  *				control of the path's TCP connection (e.g.
- *				"bbr"); absent: the namespace's default
+ *				"cubic"); absent: "bbr" if the kernel has
+ *				it, else the namespace's default; replies
+ *				carry the one chosen (none: the default)
  *   The reply carries the path as KWIK_CMD_PATH_GET would.
  * KWIK_CMD_PATH_DEL: KWIK_A_PATH with KWIK_PATH_A_ID.
  * KWIK_CMD_PATH_GET: doit with KWIK_PATH_A_ID, or dump (NLM_F_DUMP) of all
