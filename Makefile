@@ -102,9 +102,11 @@ demo-run:
 
 # ---- bench: Kwik vs MPTCP vs single-path TCP, netem-shaped links, in a VM --
 # CASES="[NAME=]RATE:RTT[:LOSS[:REORDER]],...[@FAIL_S] ..." (see
-# Documentation/performance.rst); BYTES per run (default 16M).
+# Documentation/performance.rst); BYTES per run (default 16M); SYSTEMS a
+# subset of "kwik cubic tls mptcp tcp ktls".
 CASES ?=
 BYTES ?=
+SYSTEMS ?=
 
 .PHONY: bench bench-run
 bench: deps
@@ -115,6 +117,7 @@ bench-run:
 	@$(LOCK) $(MAKE) --no-print-directory check-build NOMOD=1
 	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
 	KWIK_BENCH_CASES="$(CASES)" KWIK_BENCH_BYTES="$(BYTES)" \
+		KWIK_BENCH_SYSTEMS="$(SYSTEMS)" \
 		selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --bench
 
 # ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse; any warning fails ------
@@ -164,12 +167,13 @@ help:
 	@echo "                     fails on any debug report (Documentation/debug-lane.rst)"
 	@echo "  make demo          boot the VM, move data both ways over one AF_KWIK socket"
 	@echo "                     striped over two TLS paths, show per-path bytes"
-	@echo "  make bench         Kwik (plain and TLS paths) vs MPTCP vs best single TCP path"
+	@echo "  make bench         Kwik (plain, cc cubic, TLS paths) vs MPTCP vs best single TCP path"
 	@echo "                     on netem links, in the VM: goodput, delivery gap, receiver"
 	@echo "                     buffer; CSV in build/bench/"
 	@echo "       CASES=\"balanced=10mbit:20ms,10mbit:20ms failover=10mbit:20ms,10mbit:20ms@3\""
 	@echo "                     [NAME=]RATE:RTT[:LOSS[:REORDER]] per path (or \"unshaped\"),"
-	@echo "                     @S blackholes link 1 at S seconds; BYTES=16M per run"
+	@echo "                     @S blackholes link 1 at S seconds; BYTES=16M per run;"
+	@echo "                     SYSTEMS=\"kwik mptcp\" a subset of kwik cubic tls mptcp tcp ktls"
 	@echo "                     (Documentation/performance.rst)"
 	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2"
 	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"

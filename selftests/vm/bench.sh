@@ -3,11 +3,13 @@
 #
 # bench.sh - what "make bench" runs inside the test VM (kwik.ko loaded):
 # for each case, the same transfer over Kwik (every link a path of one
-# session), Kwik over TLS paths (kTLS, handshakes by tlshd; skipped with
-# the reason when there is no tlshd), MPTCP (same kernel, same links: one
-# subflow per link), plain TCP on the best link alone and TCP with kTLS
-# (fixed key, the cipher tlshd picks) on it, measured by kwik_bench at the
-# receiver.
+# session; Kwik's default congestion control, bbr), Kwik with cubic
+# (cc cubic on paths and listeners), Kwik over TLS paths (kTLS,
+# handshakes by tlshd; skipped with the reason when there is no tlshd),
+# MPTCP (same kernel, same links: one subflow per link, the namespace's
+# default congestion control), plain TCP on the best link alone and TCP
+# with kTLS (fixed key, the cipher tlshd picks) on it, measured by
+# kwik_bench at the receiver.
 #
 #	  kwc (client)                                   kws1 (server)
 #	  kwc-1 10.0.1.1 ------- link 1 (netem) -------- 10.0.1.2  kwik listener :7000
@@ -38,8 +40,10 @@ BYTES=${KWIK_BENCH_BYTES:-16M}
 BENCH=$KWIK_BIN/kwik_bench
 SVC=7
 TSVC=8		# the same links as TLS paths
+CSVC=9		# the same links, paths with cc cubic
 KPORT=7000
 TPORT=7001
+CPORT=7002
 MPORT=9000
 if [ -n "${KWIK_BENCH_OUT:-}" ]; then
 	OUTDIR=$KWIK_BENCH_OUT
@@ -53,7 +57,8 @@ CSV=$OUTDIR/bench.csv
 TMP=$(mktemp -d /tmp/kwik-bench.XXXXXX)
 trap 'kwik_tlshd_stop_all; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
 export KWIK_TLSHD_RUN=$TMP/tlshd	# lib.sh: tlshd logs and pid files
-SYSTEMS="kwik tls mptcp tcp ktls"
+# KWIK_BENCH_SYSTEMS: a subset, e.g. "kwik cubic mptcp" (make bench SYSTEMS=...)
+SYSTEMS=${KWIK_BENCH_SYSTEMS:-"kwik cubic tls mptcp tcp ktls"}
 # udev loads the CPU's AES module at boot on a real machine; this VM has
 # no udev, and without it kTLS gets the table-based generic AES.
 modprobe -q aesni_intel 2>/dev/null || true
@@ -118,6 +123,7 @@ run_one() {
 	case $sys in
 	kwik) sargs=(-f kwik -s "$SVC") cargs=(-f kwik -s "$SVC") ;;
 	tls) sargs=(-f kwik -s "$TSVC") cargs=(-f kwik -s "$TSVC") ;;
+	cubic) sargs=(-f kwik -s "$CSVC") cargs=(-f kwik -s "$CSVC") ;;
 	mptcp) sargs=(-f mptcp -a "0.0.0.0:$MPORT") cargs=(-f mptcp -a "10.0.1.2:$MPORT") ;;
 	tcp|ktls) sargs=(-f "$sys" -a "0.0.0.0:$MPORT")
 		cargs=(-f "$sys" -a "10.0.$BEST.2:$MPORT") ;;
@@ -172,6 +178,19 @@ setup_case() {
 	for i in $(seq 1 "$n"); do
 		kwik_wait_path_up kwc "$i" 30 >/dev/null || return 1
 	done
+	if [[ " $SYSTEMS " == *" cubic "* ]]; then
+		kc kwc service add "$CSVC" >/dev/null || return 1
+		for i in $(seq 1 "$n"); do
+			kc kws1 listener add local "10.0.$i.2:$CPORT" insecure \
+				cc cubic >/dev/null &&
+			kc kwc path add service "$CSVC" id $((200 + i)) \
+				remote "10.0.$i.2:$CPORT" insecure cc cubic \
+				>/dev/null || return 1
+		done
+		for i in $(seq 1 "$n"); do
+			kwik_wait_path_up kwc $((200 + i)) 30 >/dev/null || return 1
+		done
+	fi
 	if [ -z "$TLS_SKIP" ]; then
 		# One tlshd per namespace, the test PKI (kwik_tls_certs).
 		kwik_tlshd_conf "$TMP/tlshd.conf" "$TMP/pki" &&
@@ -264,6 +283,9 @@ for c in $CASES; do
 		if [ "$sys" = tls ] && [ -n "$fail" ]; then
 			kwik_wait_path_up kwc 101 30 >/dev/null || true
 		fi
+		if [ "$sys" = cubic ] && [ -n "$fail" ]; then
+			kwik_wait_path_up kwc 201 30 >/dev/null || true
+		fi
 	done
 	for sys in $SYSTEMS; do
 		read -r pct rm rs rk <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
@@ -289,6 +311,7 @@ done
 echo
 echo "tcp runs on link $BEST alone (the best link of the last case); a failover case"
 echo "does not blackhole the tcp run.  %rates: goodput / summed netem rates."
+echo "kwik, tls: Kwik's default cc (bbr); cubic: Kwik with cc cubic on paths and listeners."
 echo "tls: Kwik over TLS paths (kTLS); ktls: TCP with kTLS on the tcp link (fixed"
 echo "key, no handshake); /ktls is the cost of Kwik over the same encryption."
 echo "results: $CSV"

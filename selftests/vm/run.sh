@@ -131,7 +131,7 @@ fi
 	printf 'KWIK_SLOW=%q\n' "$slow"
 	printf 'KWIK_MODE=%q\n' "$mode"
 	# Optional extras the tests may use (e.g. a user-built quic.ko).
-	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES; do
+	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES KWIK_BENCH_SYSTEMS; do
 		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
 	done
 } >"$out/env"
