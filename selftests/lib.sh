@@ -653,7 +653,7 @@ _kwik_tlshd_ready() {
 }
 
 kwik_tlshd_start() {
-	local ns=$1 conf=$2 pid end
+	local ns=$1 conf=$2 pid end rc
 	_kwik_tlshd_rundir || return 1
 	kwik_tlshd_stop "$ns"
 	# Its log lines get the time since boot (as dmesg), for diagnosis.
@@ -666,8 +666,10 @@ kwik_tlshd_start() {
 	echo "$ns" >>"$KWIK_TLSHD_RUN/namespaces"
 	end=$(($(date +%s) + 20 * ${KWIK_SLOW:-1}))
 	while :; do
-		_kwik_tlshd_ready "$ns" "$pid"
-		case $? in
+		# "|| rc=": a caller under set -e (the demo) must not die here.
+		rc=0
+		_kwik_tlshd_ready "$ns" "$pid" || rc=$?
+		case $rc in
 		0) return 0 ;;
 		2) echo "tlshd in $ns exited: $(kwik_tlshd_log "$ns")" >&2
 		   rm -f "$KWIK_TLSHD_RUN/$ns.pid"
