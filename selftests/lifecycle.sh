@@ -212,7 +212,11 @@ under_fire() {
 		ktap_fail "$desc"
 		return
 	fi
-	bg cli kwc "$XFER" client -s "$SVC" -t 150 -q -P 4 -m echo -b 8M
+	# Each client session stops after half its payload until "go": the
+	# action then lands on live sessions however slow the machine.
+	rm -f "$TMP/go"
+	bg cli kwc "$XFER" client -s "$SVC" -t 150 -q -P 4 -m echo -b 8M \
+		--hold "$TMP/go"
 	# running once the server holds 4 sessions and data flows
 	if ! kwik_poll 20 bash -c "[ \$(ip netns exec kws1 '$KWIKCTL' -j session show | grep -o '\"id\"' | wc -l) -ge 4 ]"; then
 		ktap_diag "sessions did not start"
@@ -220,6 +224,7 @@ under_fire() {
 	t0=$(now_ms)
 	local arc=0
 	"$action" || arc=$?
+	touch "$TMP/go"
 	if [ $arc -ne 0 ]; then
 		kill -9 "${PID[cli]}" "${PID[srv]}" 2>/dev/null
 		wait "${PID[cli]}" "${PID[srv]}" 2>/dev/null
