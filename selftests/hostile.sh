@@ -73,6 +73,9 @@ C_CASES=(
 	"ack-unsent|-L -s 8|closed=0 alive=1 open_acks=1 resets=0|ECONNRESET|1"
 	"join-unknown||closed=0 alive=1 resets=1 reason=5|ECONNRESET|1"
 	"join-badmac|-L -s 8|closed=0 alive=1 open_acks=1 resets=1 reason=5 session_ok=1|ECONNRESET||2"
+	# A re-OPEN (its OPEN_ACK lost with the path): answered only with the
+	# same key and before the client spoke; the others dropped.
+	"reopen|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 session_ok=1|ECONNRESET||3"
 )
 # Client role: NAME|what "kwik_peer app 20" must print (glob, "" = no app)|
 # peer tokens|path errno|minimum rx_dropped.  after-fin: the application

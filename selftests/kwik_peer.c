@@ -25,7 +25,8 @@
  *   resets  RESET frames received; reason: the last one's reason
  *   kernel_bad  frames from the kernel longer than the spec allows
  *   session_ok  join-badmac: the session still acknowledged data after
- *               the bad JOIN on another path
+ *               the bad JOIN on another path; reopen: on the path it was
+ *               opened again on
  *
  * The exit status is 0 when the peer ran its scenario to the end (what
  * the kernel did is for the test to judge), 1 on a usage or local error.
@@ -95,7 +96,7 @@ static struct {
 	uint64_t rcv_nxt;	/* data received on sess (server role) */
 	bool rcv_fin;
 	uint64_t acked;		/* highest data ack received */
-	int session_ok;		/* join-badmac: the session still works */
+	int session_ok;		/* join-badmac, reopen: the session works */
 } R = { .hello = "none", .alive = -1, .session_ok = -1 };
 
 static const char *prog = "kwik_peer";
@@ -228,15 +229,21 @@ static int send_hello(int fd, uint8_t version, uint8_t role)
 	return send_frame(fd, FT_HELLO, 0, 0, b, sizeof(b));
 }
 
-static int send_open(int fd, uint8_t type, uint64_t session, uint32_t svc,
-		     uint32_t window)
+static int send_open_key(int fd, uint8_t type, uint64_t session, uint32_t svc,
+			 uint32_t window, uint64_t key)
 {
 	uint8_t b[16];
 
 	put32(b, svc);
 	put32(b + 4, window);
-	put64(b + 8, rnd64());
+	put64(b + 8, key);
 	return send_frame(fd, type, 0, session, b, sizeof(b));
+}
+
+static int send_open(int fd, uint8_t type, uint64_t session, uint32_t svc,
+		     uint32_t window)
+{
+	return send_open_key(fd, type, session, svc, window, rnd64());
 }
 
 static int send_data(int fd, uint64_t session, uint64_t dsn, uint8_t flags,
@@ -532,6 +539,7 @@ static const struct scenario scenarios[] = {
 	{ "reset-protocol", 2, "answer OPEN with RESET(PROTOCOL)" },
 	{ "join-unknown", 1, "JOIN for a session never opened" },
 	{ "join-badmac", 1, "open a session, JOIN it from a 2nd path with a wrong MAC" },
+	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
 	{ "truncated", 3, "half a DATA frame, then close" },
 	{ "garbage", 3, "4 KiB of random bytes" },
 	{ NULL, 0, NULL }
@@ -573,6 +581,23 @@ static int send_join(int fd, uint64_t session)
 
 static struct sockaddr_in peer_addr;
 
+/* A second (third...) path to the listener, HELLO done; -1 if refused. */
+static int another_path(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&peer_addr,
+			      sizeof(peer_addr)) < 0)
+		die("another connection");
+	nodelay(fd);
+	send_hello(fd, 1, 0);
+	if (!watch(fd, O.timeout, is_hello)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * Open a session on @fd, then try to join it from a second connection
  * with a wrong MAC: that path must get RESET(UNKNOWN) and the session on
@@ -587,15 +612,9 @@ static void join_badmac(int fd)
 		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
 		return;
 	}
-	fd2 = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd2 < 0 || connect(fd2, (struct sockaddr *)&peer_addr,
-			       sizeof(peer_addr)) < 0)
-		die("second connection");
-	nodelay(fd2);
-	send_hello(fd2, 1, 0);
-	if (!watch(fd2, O.timeout, is_hello)) {
+	fd2 = another_path();
+	if (fd2 < 0) {
 		R.hello = "bad";
-		close(fd2);
 		return;
 	}
 	R.resets = 0;
@@ -607,6 +626,47 @@ static void join_badmac(int fd)
 	send_data(fd, s, 0, 0, 10);
 	R.session_ok = watch(fd, O.timeout, is_ack) && R.acked == 10;
 	send_reset(fd, s, RR_ABORT);
+	close(fd2);
+}
+
+/*
+ * A client whose OPEN_ACK was lost with its path opens again on another:
+ * on a 2nd path an OPEN with another key gets no answer, the same OPEN
+ * gets an OPEN_ACK, and once the 1st path is gone the session works on
+ * the 2nd.  After that, the same OPEN on a 3rd path gets no answer.
+ */
+static void reopen(int fd)
+{
+	uint64_t s = rnd64(), key = rnd64();
+	int fd2, fd3;
+
+	send_open_key(fd, FT_OPEN, s, O.service, 1 << 20, key);
+	if (!wait_answer(fd) || R.open_acks != 1) {
+		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
+		return;
+	}
+	fd2 = another_path();
+	if (fd2 < 0) {
+		R.hello = "bad";
+		return;
+	}
+	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key ^ 1);
+	watch(fd2, O.timeout, is_open_answer);
+	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key);
+	watch(fd2, O.timeout, is_open_answer);
+	close(fd);
+	R.acked = 0;
+	send_data(fd2, s, 0, 0, 10);
+	R.session_ok = watch(fd2, O.timeout, is_ack) && R.acked == 10;
+	fd3 = another_path();
+	if (fd3 >= 0) {
+		send_open_key(fd3, FT_OPEN, s, O.service, 1 << 20, key);
+		watch(fd3, O.timeout, is_open_answer);
+		probe(fd3);
+		close(fd3);
+	}
+	send_reset(fd2, s, RR_ABORT);
+	probe(fd2);
 	close(fd2);
 }
 
@@ -735,6 +795,9 @@ static void run_client(int fd, const char *sc)
 		return;
 	} else if (!strcmp(sc, "join-badmac")) {
 		join_badmac(fd);
+		return;
+	} else if (!strcmp(sc, "reopen")) {
+		reopen(fd);
 		return;
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);

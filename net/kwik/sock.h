@@ -61,6 +61,7 @@ struct kwik_sock {
 	bool hashed;			/* on kn->sessions */
 	bool bound;			/* on kn->bound (listening service) */
 	bool open_sent;
+	bool peer_heard;		/* server: the client spoke after OPEN */
 	bool ack_pending;		/* an ACK (or window update) is owed */
 	bool fin_sent;
 	bool fin_acked;
