@@ -592,6 +592,7 @@ static int another_path(void)
 	nodelay(fd);
 	send_hello(fd, 1, 0);
 	if (!watch(fd, O.timeout, is_hello)) {
+		R.hello = "bad";
 		close(fd);
 		return -1;
 	}
@@ -613,10 +614,8 @@ static void join_badmac(int fd)
 		return;
 	}
 	fd2 = another_path();
-	if (fd2 < 0) {
-		R.hello = "bad";
+	if (fd2 < 0)
 		return;
-	}
 	R.resets = 0;
 	send_join(fd2, s);
 	watch(fd2, O.timeout, is_reset);
@@ -646,10 +645,8 @@ static void reopen(int fd)
 		return;
 	}
 	fd2 = another_path();
-	if (fd2 < 0) {
-		R.hello = "bad";
+	if (fd2 < 0)
 		return;
-	}
 	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key ^ 1);
 	watch(fd2, O.timeout, is_open_answer);
 	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key);

@@ -807,10 +807,27 @@ static void kwik_session_sf_active(struct kwik_sock *ks,
 	kwik_session_kick(ks);
 }
 
-/* JOIN on a server path: add the path to a live session. */
+/*
+ * An OPEN for a session this side has already: its OPEN_ACK may have been
+ * lost with the path that carried the OPEN, and the client opens again on
+ * another path.  It joins that path if the key is the OPEN's and the
+ * client has said nothing since (it would have, had it heard the
+ * OPEN_ACK); anything else is a duplicate.
+ */
+static bool kwik_session_may_join(struct kwik_sock *ks, struct kwik_path *path,
+				  const struct kwik_frame *f)
+{
+	if (f->type == KWIK_FT_JOIN)
+		return f->join.mac == kwik_join_mac(ks, f->join.nonce);
+	return !ks->peer_heard && f->open.key == ks->peer_key &&
+	       f->open.service == ks->service && !kwik_session_sf(ks, path);
+}
+
+/* JOIN (or a re-OPEN) on a server path: add the path to a live session. */
 static void kwik_session_rx_join(struct kwik_net *kn, struct kwik_path *path,
 				 const struct kwik_frame *f)
 {
+	bool join = f->type == KWIK_FT_JOIN;
 	struct kwik_subflow *sf;
 	struct kwik_sock *ks;
 	struct sock *sk;
@@ -821,7 +838,7 @@ static void kwik_session_rx_join(struct kwik_net *kn, struct kwik_path *path,
 	sk = &ks->sk;
 	lock_sock(sk);
 	if (sk->sk_state != TCP_ESTABLISHED ||
-	    f->join.mac != kwik_join_mac(ks, f->join.nonce)) {
+	    !kwik_session_may_join(ks, path, f)) {
 		release_sock(sk);
 		sock_put(sk);
 		goto refuse;
@@ -836,54 +853,22 @@ static void kwik_session_rx_join(struct kwik_net *kn, struct kwik_path *path,
 		sf = kwik_session_sf(ks, path);
 	}
 	sf->up = true;
-	sf->nonce = f->join.nonce;
-	sf->ctl = KWIK_SF_CTL_JOIN_ACK;
-	ks->peer_heard = true;		/* the MAC needs the OPEN_ACK's key */
+	if (join) {
+		sf->nonce = f->join.nonce;
+		sf->ctl = KWIK_SF_CTL_JOIN_ACK;
+		ks->peer_heard = true;	/* the MAC needs the OPEN_ACK's key */
+	} else {
+		sf->ctl = KWIK_SF_CTL_OPEN_ACK;
+	}
 	kwik_session_sf_active(ks, sf);
 	release_sock(sk);
 	sock_put(sk);
 	return;
 refuse:
+	kwik_path_count_drop(path);
 	/* Unknown session or bad proof: this path only learns "no". */
-	kwik_path_count_drop(path);
-	kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
-}
-
-/*
- * OPEN for a session this side has already: its OPEN_ACK may have been
- * lost with the path that carried the OPEN, and the client opens again on
- * another path.  Answer there if the key is the OPEN's and the client has
- * said nothing since (it would have, had it heard the OPEN_ACK); anything
- * else is a duplicate, dropped.
- */
-static void kwik_session_rx_reopen(struct kwik_net *kn, struct kwik_path *path,
-				   const struct kwik_frame *f)
-{
-	struct kwik_subflow *sf;
-	struct kwik_sock *ks;
-	struct sock *sk;
-
-	ks = kwik_session_lookup(kn, f->session, KWIK_ROLE_SERVER);
-	if (!ks)
-		goto drop;
-	sk = &ks->sk;
-	lock_sock(sk);
-	if (sk->sk_state != TCP_ESTABLISHED || ks->peer_heard ||
-	    f->open.key != ks->peer_key || f->open.service != ks->service ||
-	    kwik_session_sf(ks, path) || kwik_session_attach(ks, path)) {
-		release_sock(sk);
-		sock_put(sk);
-		goto drop;
-	}
-	sf = kwik_session_sf(ks, path);
-	sf->up = true;
-	sf->ctl = KWIK_SF_CTL_OPEN_ACK;
-	kwik_session_sf_active(ks, sf);
-	release_sock(sk);
-	sock_put(sk);
-	return;
-drop:
-	kwik_path_count_drop(path);
+	if (join)
+		kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
 }
 
 /* OPEN on a server path: create the child session for a listener. */
@@ -896,7 +881,7 @@ static void kwik_session_rx_open(struct kwik_net *kn, struct kwik_path *path,
 	u32 reason = KWIK_RR_REFUSED;
 
 	if (kwik_session_id_used(kn, f->session, KWIK_ROLE_SERVER)) {
-		kwik_session_rx_reopen(kn, path, f);
+		kwik_session_rx_join(kn, path, f);
 		return;
 	}
 	lsk = kwik_session_listener(kn, f->open.service);
