@@ -26,18 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# field FILE KEY: KEY=value from the last summary line of kwik_xfer
-# (pure bash: forks are slow under TCG).
-field() {
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
-
 # many DESC N BYTES SERVER_ARGS... -- CLIENT_ARGS...
 many() {
 	local desc=$1 n=$2 bytes=$3 sargs=() cargs=() crc=0 src=0 why='' spid
@@ -60,17 +48,17 @@ many() {
 		-P "$n" -b "$bytes" "${cargs[@]}" >"$TMP/cli.out" 2>&1 || crc=$?
 	wait "$spid" || src=$?
 	local cs ss cf sf
-	cs=$(field "$TMP/cli.out" sessions) ss=$(field "$TMP/srv.out" sessions)
-	cf=$(field "$TMP/cli.out" failed) sf=$(field "$TMP/srv.out" failed)
+	cs=$(kwik_field "$TMP/cli.out" sessions) ss=$(kwik_field "$TMP/srv.out" sessions)
+	cf=$(kwik_field "$TMP/cli.out" failed) sf=$(kwik_field "$TMP/srv.out" failed)
 	if [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
 		why="client exit $crc, server exit $src"
 	elif [ "$cs" != "$n" ] || [ "$ss" != "$n" ] || [ "$cf" != 0 ] || [ "$sf" != 0 ]; then
 		why="sessions: client $cs (failed $cf), server $ss (failed $sf), wanted $n"
-	elif [ "$(field "$TMP/cli.out" tx_fnv)" != "$(field "$TMP/srv.out" rx_fnv)" ] ||
-	     [ "$(field "$TMP/cli.out" rx_fnv)" != "$(field "$TMP/srv.out" tx_fnv)" ]; then
+	elif [ "$(kwik_field "$TMP/cli.out" tx_fnv)" != "$(kwik_field "$TMP/srv.out" rx_fnv)" ] ||
+	     [ "$(kwik_field "$TMP/cli.out" rx_fnv)" != "$(kwik_field "$TMP/srv.out" tx_fnv)" ]; then
 		why="aggregate digests differ"
-	elif [ "$(field "$TMP/cli.out" tx)" != "$(field "$TMP/srv.out" rx)" ] ||
-	     [ "$(field "$TMP/cli.out" rx)" != "$(field "$TMP/srv.out" tx)" ]; then
+	elif [ "$(kwik_field "$TMP/cli.out" tx)" != "$(kwik_field "$TMP/srv.out" rx)" ] ||
+	     [ "$(kwik_field "$TMP/cli.out" rx)" != "$(kwik_field "$TMP/srv.out" tx)" ]; then
 		why="byte counts differ"
 	fi
 	if [ -z "$why" ]; then
@@ -101,7 +89,6 @@ sessions_gone() {
 	echo "server: $(ip netns exec kws1 "$KWIKCTL" session show 2>&1 | head -n 20)"
 	return 1
 }
-
 
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||

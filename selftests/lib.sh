@@ -178,6 +178,19 @@ kwik_family() {
 
 # ---- polling --------------------------------------------------------------
 
+# kwik_field FILE KEY: KEY=value from the last summary line of kwik_xfer
+# (" sessions=") or kwik_bench ("bench role="); pure bash, as forks are
+# slow under TCG.
+kwik_field() {
+	local l line='' kv
+	while IFS= read -r l; do
+		[[ $l == *" sessions="* || $l == "bench role="* ]] && line=$l
+	done <"$1"
+	for kv in $line; do
+		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
+	done
+}
+
 # kwik_poll TIMEOUT_S CMD...: run CMD every 0.1-0.5 s until it succeeds.
 # Returns 0 as soon as it does, 1 after TIMEOUT_S seconds.
 kwik_poll() {

@@ -34,17 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# field FILE KEY: KEY=value from the last summary line of kwik_xfer
-# (pure bash: forks are slow under TCG).
-field() {
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # Background processes: name -> pid, output in $TMP/name.out.
@@ -88,7 +77,6 @@ show() {	# show NAME...: outputs as diagnostics
 		ktap_diag "$n: $(head -c 3000 "$TMP/$n.out")"
 	done
 }
-
 
 kwik_topo_setup 2 || ktap_skip_all "topology setup failed"
 kwik_link_netem 2 "loss 100%" || ktap_skip_all "netem unavailable"
@@ -135,8 +123,8 @@ pair() {
 	finish srv 30
 	if [ "$crc" -ne 0 ] || [ "$RC" -ne 0 ]; then
 		why="client exit $crc, server exit $RC"
-	elif [ "$(field "$TMP/cli.out" tx_fnv)" != "$(field "$TMP/srv.out" rx_fnv)" ] ||
-	     [ "$(field "$TMP/cli.out" rx_fnv)" != "$(field "$TMP/srv.out" tx_fnv)" ]; then
+	elif [ "$(kwik_field "$TMP/cli.out" tx_fnv)" != "$(kwik_field "$TMP/srv.out" rx_fnv)" ] ||
+	     [ "$(kwik_field "$TMP/cli.out" rx_fnv)" != "$(kwik_field "$TMP/srv.out" tx_fnv)" ]; then
 		why="digests differ"
 	fi
 	if [ -z "$why" ]; then
@@ -243,11 +231,11 @@ under_fire() {
 	finish srv "$FAIL_BOUND"
 	kwik_link_netem 1
 	if [ "$crc" -eq 0 ] && [ "$RC" -eq 0 ] &&
-	   [ "$(field "$TMP/cli.out" rx_fnv)" = "$(field "$TMP/srv.out" tx_fnv)" ] &&
-	   [ "$(field "$TMP/cli.out" tx_fnv)" = "$(field "$TMP/srv.out" rx_fnv)" ]; then
+	   [ "$(kwik_field "$TMP/cli.out" rx_fnv)" = "$(kwik_field "$TMP/srv.out" tx_fnv)" ] &&
+	   [ "$(kwik_field "$TMP/cli.out" tx_fnv)" = "$(kwik_field "$TMP/srv.out" rx_fnv)" ]; then
 		outcome="sessions survived, byte-exact"
 	elif [ -z "$survive" ] && [ "$crc" -eq 1 ] &&
-	     [ "$(field "$TMP/cli.out" failed)" = 4 ] &&
+	     [ "$(kwik_field "$TMP/cli.out" failed)" = 4 ] &&
 	     [ "$RC" -ne 124 ] && [ "$RC" -ne 3 ]; then
 		outcome="all 4 client sessions failed: $(errnos cli); server exit $RC: $(errnos srv)"
 	fi

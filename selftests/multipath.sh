@@ -45,18 +45,6 @@ trap cleanup EXIT
 
 kc() { ip netns exec "$1" "$KWIKCTL" "${@:2}"; }
 
-# field FILE KEY: KEY=value from the last summary line of kwik_xfer
-# (" sessions=") or kwik_bench ("bench role=").
-field() {
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* || $l == "bench role="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
-
 # pbytes ID: tx_bytes + rx_bytes of client path ID (0 if absent); pure
 # bash on kwikctl's compact JSON (python per poll is slow under TCG).
 declare -A PTX PRX PSTATE
@@ -170,10 +158,10 @@ echo_xfer() {
 		DTX[$id]=$((PTX[$id] - ${BASE_TX[$id]:-0}))
 	done
 	local ctx crx cdt cdr stx srx sdt sdr
-	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
-	cdt=$(field "$TMP/cli.out" tx_fnv) cdr=$(field "$TMP/cli.out" rx_fnv)
-	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
-	sdt=$(field "$TMP/srv.out" tx_fnv) sdr=$(field "$TMP/srv.out" rx_fnv)
+	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
+	cdt=$(kwik_field "$TMP/cli.out" tx_fnv) cdr=$(kwik_field "$TMP/cli.out" rx_fnv)
+	stx=$(kwik_field "$TMP/srv.out" tx) srx=$(kwik_field "$TMP/srv.out" rx)
+	sdt=$(kwik_field "$TMP/srv.out" tx_fnv) sdr=$(kwik_field "$TMP/srv.out" rx_fnv)
 	if [ -n "$WHY" ]; then
 		:
 	elif [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
@@ -224,8 +212,8 @@ bench_xfer() {
 	wait "$spid" || src=$?
 	cat "$TMP/bsrv.out" "$TMP/bcli.out"
 	[ -n "$mid" ] && [ "$crc" -eq 0 ] && [ "$src" -eq 0 ] &&
-		[ "$(field "$TMP/bsrv.out" verify)" = ok ] &&
-		[ "$(field "$TMP/bcli.out" receipt)" = ok ]
+		[ "$(kwik_field "$TMP/bsrv.out" verify)" = ok ] &&
+		[ "$(kwik_field "$TMP/bcli.out" receipt)" = ok ]
 }
 
 # share ID MIN_PERCENT: path ID carried at least MIN_PERCENT of the
@@ -421,7 +409,7 @@ case_echo "service scheduler wrr (kwikctl), weights 3:1: echo byte-exact, path 1
 redundant_fail() {
 	local gap
 	bench_xfer "$FBYTES" --sched redundant -- blackhole1 300000 || return 1
-	gap=$(field "$TMP/bsrv.out" max_gap_ms)
+	gap=$(kwik_field "$TMP/bsrv.out" max_gap_ms)
 	echo "largest delivery gap ${gap} ms"
 	# 20 ms RTT: anything near a retransmission timeout or a path
 	# failure detection (>= 1 s) is a gap; TCG jitter stays well below.

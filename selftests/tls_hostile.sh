@@ -103,16 +103,6 @@ setup() {
 	kwik_poll 10 grep -q "^path-up id 1 " "$TMP/mon"
 }
 
-field() {	# field FILE KEY: from kwik_xfer's summary line
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
-
 # one MODE ERRNO: the four checks of one misbehaviour.
 one() {
 	local mode=$1 want=$2 trig=$TMP/trigger.$1 go=$TMP/go.$1 spid cpid
@@ -163,10 +153,10 @@ one() {
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
 	if [ $crc -eq 0 ] && [ $src -eq 0 ] &&
-	   [ "$(field "$TMP/cli.out" tx)" = "$BYTES_N" ] &&
-	   [ "$(field "$TMP/cli.out" rx)" = "$BYTES_N" ] &&
-	   [ "$(field "$TMP/cli.out" tx_fnv)" = "$(field "$TMP/srv.out" rx_fnv)" ] &&
-	   [ "$(field "$TMP/cli.out" rx_fnv)" = "$(field "$TMP/srv.out" tx_fnv)" ]; then
+	   [ "$(kwik_field "$TMP/cli.out" tx)" = "$BYTES_N" ] &&
+	   [ "$(kwik_field "$TMP/cli.out" rx)" = "$BYTES_N" ] &&
+	   [ "$(kwik_field "$TMP/cli.out" tx_fnv)" = "$(kwik_field "$TMP/srv.out" rx_fnv)" ] &&
+	   [ "$(kwik_field "$TMP/cli.out" rx_fnv)" = "$(kwik_field "$TMP/srv.out" tx_fnv)" ]; then
 		ktap_ok "$mode: session byte-exact over the good path"
 	else
 		ktap_diag "client exit $crc: $(cat "$TMP/cli.out")"

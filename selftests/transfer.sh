@@ -28,18 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# field FILE KEY: KEY=value from the last summary line of kwik_xfer
-# (pure bash: forks are slow under TCG).
-field() {
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
-
 SRV_PID=
 # start_server ARGS...: kwik_xfer server in kws1, waits until it listens.
 start_server() {
@@ -70,10 +58,10 @@ xfer() {
 	wait "$SRV_PID" || src=$?
 	SRV_PID=
 	local ctx crx cd_tx cd_rx stx srx sd_tx sd_rx
-	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
-	cd_tx=$(field "$TMP/cli.out" tx_fnv) cd_rx=$(field "$TMP/cli.out" rx_fnv)
-	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
-	sd_tx=$(field "$TMP/srv.out" tx_fnv) sd_rx=$(field "$TMP/srv.out" rx_fnv)
+	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
+	cd_tx=$(kwik_field "$TMP/cli.out" tx_fnv) cd_rx=$(kwik_field "$TMP/cli.out" rx_fnv)
+	stx=$(kwik_field "$TMP/srv.out" tx) srx=$(kwik_field "$TMP/srv.out" rx)
+	sd_tx=$(kwik_field "$TMP/srv.out" tx_fnv) sd_rx=$(kwik_field "$TMP/srv.out" rx_fnv)
 	if [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
 		why="client exit $crc, server exit $src"
 	elif [ -z "$cd_tx" ] || [ -z "$sd_rx" ]; then
@@ -95,7 +83,6 @@ xfer() {
 		ktap_fail "$desc"
 	fi
 }
-
 
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
