@@ -49,7 +49,9 @@ kwik_require_cmd "$KWIKCTL" "$XFER" openssl tcpdump python3 xxd
 
 TMP=$(mktemp -d /tmp/kwik-tls.XXXXXX)
 export KWIK_TLSHD_RUN=$TMP/tlshd
+MON_PID=
 cleanup() {
+	[ -z "$MON_PID" ] || kill "$MON_PID" 2>/dev/null
 	kwik_topo_cleanup	# stops every tlshd (SIGCONT first) too
 	rm -rf "$TMP"
 }
@@ -192,17 +194,6 @@ expect_ktls() {	# expect_ktls NS N: N kTLS sockets (tx and rx) in NS
 
 # ---- transfers ------------------------------------------------------------
 
-# field FILE KEY: KEY=value from kwik_xfer's last summary line.
-field() {
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
-
 SRV_PID=
 # start_server SVC ARGS...: kwik_xfer server in kws1, until it listens.
 start_server() {
@@ -238,10 +229,10 @@ xfer() {
 	wait "$SRV_PID" || src=$?
 	SRV_PID=
 	local ctx crx cdt cdr stx srx sdt sdr
-	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
-	cdt=$(field "$TMP/cli.out" tx_fnv) cdr=$(field "$TMP/cli.out" rx_fnv)
-	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
-	sdt=$(field "$TMP/srv.out" tx_fnv) sdr=$(field "$TMP/srv.out" rx_fnv)
+	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
+	cdt=$(kwik_field "$TMP/cli.out" tx_fnv) cdr=$(kwik_field "$TMP/cli.out" rx_fnv)
+	stx=$(kwik_field "$TMP/srv.out" tx) srx=$(kwik_field "$TMP/srv.out" rx)
+	sdt=$(kwik_field "$TMP/srv.out" tx_fnv) sdr=$(kwik_field "$TMP/srv.out" rx_fnv)
 	if [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
 		why="client exit $crc, server exit $src"
 	elif [ -z "$cdt" ] || [ -z "$sdr" ]; then
@@ -296,10 +287,21 @@ setup_tlshd() {
 	echo "$("$KWIK_TLSHD" -v 2>&1); pids: kwc $(kwik_tlshd_pid kwc), kws1 $(kwik_tlshd_pid kws1)"
 	echo "handshake genl group tlshd = $(kwik_handshake_mcgrp)"
 }
+# stamp: each line prefixed with the ms it was read at.  kwc's events go
+# through it: timing checks use those, as polling "path show" lags by
+# seconds on a loaded machine.
+stamp() {
+	local l
+	while IFS= read -r l; do
+		echo "$((${EPOCHREALTIME/./} / 1000)) $l"
+	done
+}
 # Runs in this shell (not a subshell): the topology and tlshd must stay.
 if [ -n "$SKIP" ]; then
 	ktap_skip "test PKI, topology, tlshd in kwc and kws1 (joined the handshake group)" "$SKIP"
 elif out=$(setup_tlshd 2>&1); then
+	ip netns exec kwc "$KWIKCTL" monitor > >(stamp >"$TMP/mon.kwc") 2>&1 &
+	MON_PID=$!
 	ktap_diag "$out"
 	ktap_ok "test PKI, topology, tlshd in kwc and kws1 (joined the handshake group)"
 else
@@ -576,20 +578,26 @@ back_up() {
 tcase "tlshd back in kwc: the path reconnects and comes up" back_up
 
 stopped_tlshd() {
-	local pid
+	local pid t0
 	pid=$(kwik_tlshd_pid kwc)
 	[ -n "$pid" ] || { echo "no tlshd in kwc"; return 1; }
 	kill -STOP "$pid" || return 1
 	kc kwc service add 13 || return 1
-	T0=$(now_ms)
+	t0=$(now_ms)
+	T0=$t0
 	kc kwc path add service 13 id 130 remote "10.0.1.2:$PORT" tls peer-name "$PEER" \
 		handshake-timeout "$HS_TIMEOUT" || return 1
 	expect_state kwc 130 "$NOTUP" ETIMEDOUT $(((HS_TIMEOUT + HS_SLACK) / 1000 + 5)) || return 1
 	check_fields kwc 130 handshake_timeout_ms="$HS_TIMEOUT" || return 1
+	# From path add to the path-down event (the first for path 130).
+	ELAPSED=$(awk '$2 == "path-down" && $4 == 130 { print $1; exit }' "$TMP/mon.kwc")
+	[ -n "$ELAPSED" ] || { echo "no path-down event for path 130"; return 1; }
+	ELAPSED=$((ELAPSED - t0))
 	if [ "$ELAPSED" -lt "$HS_TIMEOUT" ] || [ "$ELAPSED" -gt $((HS_TIMEOUT + HS_SLACK)) ]; then
 		echo "ETIMEDOUT after $ELAPSED ms, want $HS_TIMEOUT..$((HS_TIMEOUT + HS_SLACK))"
 		return 1
 	fi
+	echo "path-down (ETIMEDOUT) event $ELAPSED ms after path add"
 }
 tcase "tlshd stopped (SIGSTOP): handshake-timeout $HS_TIMEOUT -> ETIMEDOUT in time" stopped_tlshd
 
