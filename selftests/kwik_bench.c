@@ -60,6 +60,8 @@
 #include <unistd.h>
 
 #include <linux/kwik.h>
+
+#include "kwik_util.h"
 #include <linux/tls.h>
 
 #ifndef SOL_TLS
@@ -84,8 +86,6 @@
 #define KB_SO_SCHEDULER		3
 #define KB_SO_NOPATH_TIMEOUT	4
 
-#define FNV_INIT	0xcbf29ce484222325ULL
-#define FNV_PRIME	0x100000001b3ULL
 #define CHUNK		65536
 
 enum fam { F_KWIK, F_TCP, F_MPTCP, F_KTLS };
@@ -104,14 +104,6 @@ static atomic_int sample_fd = -1;
 static atomic_long peak;
 static atomic_bool sampling;
 static bool meminfo_ok = true;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {
@@ -147,29 +139,9 @@ static void fill(unsigned char *buf, uint64_t off, size_t len)
 		buf[i] = word(O.seed, off >> 3) >> ((off & 7) * 8);
 }
 
-static uint64_t fnv(uint64_t h, const unsigned char *p, size_t len)
-{
-	while (len--) {
-		h ^= *p++;
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 static int family(void)
 {
-	FILE *f;
-	int fam = AF_KWIK;
-
-	if (O.fam != F_KWIK)
-		return AF_INET;
-	f = fopen(KWIK_FAMILY_SYSFS, "r");
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_KWIK;
-		fclose(f);
-	}
-	return fam;
+	return O.fam == F_KWIK ? kwik_family_now() : AF_INET;
 }
 
 static socklen_t addr_of(struct sockaddr_storage *ss)

@@ -53,6 +53,8 @@
 
 #include <linux/kwik.h>
 
+#include "kwik_util.h"
+
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000
 #endif
@@ -135,27 +137,6 @@ static const char *ename(int e)
 	}
 	snprintf(buf, sizeof(bufs[0]), "errno %d", e);
 	return buf;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int read_family(void)
-{
-	FILE *f = fopen(KWIK_FAMILY_SYSFS, "r");
-	int fam = AF_KWIK;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_KWIK;
-		fclose(f);
-	}
-	return fam;
 }
 
 static void kwik_addr(struct sockaddr_storage *ss, socklen_t *len,
@@ -2280,7 +2261,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	KWIK.name = "kwik";
 	KWIK.kwik = true;
-	KWIK.domain = read_family();
+	KWIK.domain = kwik_family_now();
 	if (!strcmp(what, "server")) {
 		if (!svc)
 			usage();

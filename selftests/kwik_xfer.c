@@ -43,6 +43,8 @@
 
 #include <linux/kwik.h>
 
+#include "kwik_util.h"
+
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif
@@ -52,8 +54,6 @@
 #define RCPT_LEN	16
 #define F_RECEIPT	0x01		/* server sends a receipt after EOF */
 #define F_NOVERIFY	0x02		/* payload is not the pattern */
-#define FNV_INIT	0xcbf29ce484222325ULL
-#define FNV_PRIME	0x100000001b3ULL
 #define UNTIL_EOF	UINT64_MAX
 
 enum role { R_CLIENT, R_SERVER };
@@ -123,14 +123,6 @@ struct sess {
 	double t0, t1;
 	pthread_mutex_t lock;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static const char *errname(int e)
 {
@@ -252,15 +244,6 @@ static int64_t pattern_check(uint64_t seed, uint32_t idx, uint64_t off,
 		done += n;
 	}
 	return -1;
-}
-
-static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
-{
-	while (n--) {
-		h ^= *p++;
-		h *= FNV_PRIME;
-	}
-	return h;
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -524,19 +507,6 @@ static int server_setup(struct sess *s, unsigned int nth)
 }
 
 /* ---- sockets ----------------------------------------------------------- */
-
-static int read_family(void)
-{
-	FILE *f = fopen(KWIK_FAMILY_SYSFS, "r");
-	int fam = AF_KWIK;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_KWIK;
-		fclose(f);
-	}
-	return fam;
-}
 
 static socklen_t make_addr(struct sockaddr_storage *ss, int *domain)
 {
@@ -1654,7 +1624,7 @@ int main(int argc, char **argv)
 		die("--hold: a blocking client that sends (send or echo)");
 	if (O.timeout < 0)
 		O.timeout = O.role == R_CLIENT ? 120 : 0;
-	kwik_family = read_family();
+	kwik_family = kwik_family_now();
 	signal(SIGPIPE, SIG_IGN);
 	if (O.timeout) {
 		signal(SIGALRM, on_alarm);
