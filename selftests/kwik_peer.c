@@ -53,6 +53,8 @@
 
 #include <linux/kwik.h>
 
+#include "kwik_util.h"
+
 /* Wire format v1 (Documentation/wire-format.rst). */
 #define HDR_LEN		16
 #define DATA_MAX	16384
@@ -426,7 +428,14 @@ static bool is_open_answer(const struct frame *f)
 {
 	return f->type == FT_OPEN_ACK || f->type == FT_RESET;
 }
-static bool is_ack(const struct frame *f) { return f->type == FT_ACK; }
+/* The ACK of session_works()'s 10 bytes (an earlier ACK may be a window
+ * update).
+ */
+static bool is_data_acked(const struct frame *f)
+{
+	return f->type == FT_ACK && R.acked >= 10;
+}
+
 static bool is_fin_acked(const struct frame *f)
 {
 	(void)f;
@@ -465,24 +474,11 @@ static void parse_addr(const char *s, struct sockaddr_in *sin)
 		die("bad IPv4 address");
 }
 
-static int kwik_family(void)
-{
-	FILE *f = fopen(KWIK_FAMILY_SYSFS, "r");
-	int fam = AF_KWIK;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_KWIK;
-		fclose(f);
-	}
-	return fam;
-}
-
 /* -L: an AF_KWIK listener on -s in this namespace that never accepts. */
 static int kwik_listen(void)
 {
 	struct sockaddr_kwik a = {
-		.kw_family = kwik_family(),
+		.kw_family = kwik_family_now(),
 		.kw_service = O.service,
 	};
 	int fd = socket(a.kw_family, SOCK_STREAM, 0);
@@ -581,6 +577,14 @@ static int send_join(int fd, uint64_t session)
 
 static struct sockaddr_in peer_addr;
 
+/* Session @s takes 10 bytes at sequence 0 on @fd and acknowledges them. */
+static bool session_works(int fd, uint64_t s)
+{
+	R.acked = 0;
+	send_data(fd, s, 0, 0, 10);
+	return watch(fd, O.timeout, is_data_acked) && R.acked == 10;
+}
+
 /* A second (third...) path to the listener, HELLO done; -1 if refused. */
 static int another_path(void)
 {
@@ -621,9 +625,7 @@ static void join_badmac(int fd)
 	watch(fd2, O.timeout, is_reset);
 	probe(fd2);		/* the joining path stays up */
 	/* The session on the first path is untouched. */
-	R.acked = 0;
-	send_data(fd, s, 0, 0, 10);
-	R.session_ok = watch(fd, O.timeout, is_ack) && R.acked == 10;
+	R.session_ok = session_works(fd, s);
 	send_reset(fd, s, RR_ABORT);
 	close(fd2);
 }
@@ -652,9 +654,7 @@ static void reopen(int fd)
 	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key);
 	watch(fd2, O.timeout, is_open_answer);
 	close(fd);
-	R.acked = 0;
-	send_data(fd2, s, 0, 0, 10);
-	R.session_ok = watch(fd2, O.timeout, is_ack) && R.acked == 10;
+	R.session_ok = session_works(fd2, s);
 	fd3 = another_path();
 	if (fd3 >= 0) {
 		send_open_key(fd3, FT_OPEN, s, O.service, 1 << 20, key);
@@ -905,7 +905,7 @@ static void run_server(int fd, const char *sc)
 static int run_app(uint32_t service)
 {
 	struct sockaddr_kwik a = {
-		.kw_family = kwik_family(),
+		.kw_family = kwik_family_now(),
 		.kw_service = service,
 	};
 	struct timeval tv = { .tv_sec = 20 };
