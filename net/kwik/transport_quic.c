@@ -46,6 +46,17 @@
 #define KWIK_QUIC_ALPN		"kwik/1"
 #define KWIK_QUIC_STREAM	0	/* the path's stream (client bidi) */
 
+/*
+ * Unsent bytes a path keeps in its QUIC socket, as TCP's notsent_lowat
+ * (transport_tcp.c): quic.ko sizes its send buffer from the congestion
+ * window (4x), so without a bound one path would take a session's whole
+ * stream before the scheduler could give any of it to another path.
+ * Without quic.ko's headers the bound is on all the socket's send memory
+ * (queued and in flight), which is coarser.
+ */
+#define KWIK_QUIC_NOTSENT_LOWAT	(64 * 1024)
+#define KWIK_QUIC_WMEM_MAX	(1024 * 1024)
+
 /* quic.ko calls its states by TCP's names (net/quic/socket.h). */
 #define KWIK_QUIC_SS_CLOSED		TCP_CLOSE
 #define KWIK_QUIC_SS_ESTABLISHING	TCP_SYN_RECV
@@ -229,6 +240,20 @@ static int kwik_quic_closed_err(struct socket *sock, int err)
 	return err;
 }
 
+/*
+ * Enough queued that the path need not ask the sessions for more?  Then
+ * -EAGAIN: quic.ko calls sk_write_space as acknowledgments free send
+ * memory (outqueue.c), which requeues the path's work.
+ */
+static bool kwik_quic_queue_full(struct sock *sk)
+{
+#ifdef KWIK_QUIC_INTERNAL
+	return READ_ONCE(quic_outq(sk)->unsent_bytes) >= KWIK_QUIC_NOTSENT_LOWAT;
+#else
+	return READ_ONCE(sk->sk_wmem_queued) >= KWIK_QUIC_WMEM_MAX;
+#endif
+}
+
 static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
 			  size_t len)
 {
@@ -244,6 +269,8 @@ static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
 	};
 	int ret;
 
+	if (kwik_quic_queue_full(sock->sk))
+		return -EAGAIN;
 	u.cmsg.cmsg_level = SOL_QUIC;
 	u.cmsg.cmsg_type = QUIC_STREAM_INFO;
 	u.cmsg.cmsg_len = CMSG_LEN(sizeof(*sinfo));
