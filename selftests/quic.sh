@@ -285,7 +285,7 @@ carried() {
 
 # ---- setup ----------------------------------------------------------------
 
-NPLAN=17
+NPLAN=18
 ktap_plan $NPLAN
 ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
 
@@ -435,6 +435,42 @@ many() {
 	[ "$(pget kwc 91 sessions)" = 0 ] || { echo "sessions left on path 91"; return 1; }
 }
 qcase "$NSESS concurrent sessions over one quic path: 128K echo each, byte-exact" many
+
+# Sessions sharing the QUIC path stay independent: one whose receiver
+# never reads (kwik_sockapi's "N" command: the server sits on it for
+# 10 s) must not hold back another (its "H": the server drains it).  In
+# phase 1 both share the path's one QUIC stream, so this is Kwik's own
+# per-session window at work, not QUIC's per-stream flow control.
+stalled() {
+	local hpid spid rc=0 t0 el
+	rm -f "$TMP/ready3"
+	ip netns exec kws1 "$KWIK_BIN/kwik_sockapi" server -s 9 \
+		--ready "$TMP/ready3" >"$TMP/hold.out" 2>&1 &
+	hpid=$!
+	kwik_poll $((30 * SLOW)) test -e "$TMP/ready3" ||
+		{ echo "kwik_sockapi server did not start"; kill "$hpid"; wait "$hpid"; return 1; }
+	printf 'N' >"$TMP/n"
+	head -c $((8 << 20)) /dev/zero >>"$TMP/n"
+	printf 'H' >"$TMP/h"
+	head -c $((2 << 20)) /dev/urandom >>"$TMP/h"
+	ip netns exec kwc "$XFER" client -s 9 --raw -i "$TMP/n" -t 30 -q \
+		>"$TMP/stuck.out" 2>&1 &
+	spid=$!
+	# The stuck session has filled its window on the path first.
+	SENT_BASE=$(ptx 91)
+	XFER_PATHS=91 kwik_poll $((10 * SLOW)) _sent 65536 ||
+		echo "the stuck session sent less than 64K"
+	t0=$(now_ms)
+	ip netns exec kwc timeout -k 5 30 "$XFER" client -s 9 --raw -i "$TMP/h" \
+		-t 30 -q >"$TMP/free.out" 2>&1 || rc=$?
+	el=$(($(now_ms) - t0))
+	kill "$spid" "$hpid" 2>/dev/null
+	wait "$spid" "$hpid" 2>/dev/null
+	echo "2M on a second session while the first is stuck: exit $rc after $el ms: $(cat "$TMP/free.out")"
+	# Well before the stuck session's server gives up (10 s).
+	[ "$rc" -eq 0 ] && [ "$el" -lt $((8000 * SLOW)) ]
+}
+qcase "a session nobody reads does not hold back another on the same quic path" stalled
 
 # ---- failures -------------------------------------------------------------
 
