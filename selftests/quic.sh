@@ -572,7 +572,7 @@ not_loaded() {
 	refused "$ns" EOPNOTSUPP "$NOTLOADED" listener add local 127.0.0.1:443 \
 		transport quic tls || rc=1
 	ip netns del "$ns"
-	return $rc
+	return "$rc"
 }
 ktap_check "without kwik_quic.ko: quic path and listener refused (EOPNOTSUPP, 'quic transport not loaded')" not_loaded
 
