@@ -13,6 +13,14 @@ KERNEL ?= 6.12
 kenv = $(shell . $(KWIK_CACHE)/kernels/$(1).env 2>/dev/null && echo $$$(2))
 KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(call kenv,6.12,KDIR),/lib/modules/$(shell uname -r)/build)
 
+# The QUIC transport (kwik_quic.ko) is built only against an lxin/quic
+# build or install: QUIC_DIR=DIR (see Documentation/quic.rst for its
+# layout).  "make check" takes it from KWIK_QUIC_DIR, which also makes the
+# test VM load DIR/quic.ko and run the QUIC tests.
+KWIK_QUIC_DIR ?=
+export KWIK_QUIC_DIR
+QUIC_DIR ?=
+
 # make check: T="smoke kwik_xfer" selects tests (names or globs, with or
 # without .sh); NOMOD=1 runs them without kwik.ko (harness development).
 T ?=
@@ -24,7 +32,7 @@ NOMOD ?=
 all: module
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(QUIC_DIR),QUIC_DIR=$(abspath $(QUIC_DIR))) modules
 
 clean-module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -51,6 +59,8 @@ CK_DKMS = $(CURDIR)/build/dkms/$(CK_KVER)
 # kwik.ko for the debug kernel builds in its own copy of the sources, so a
 # concurrent "make check" (which builds in the tree) cannot swap it.
 CK_M = $(if $(filter debug,$(KERNEL)),$(CURDIR)/build/kmod-$(KERNEL),$(CURDIR))
+# kwik_quic.ko too when KWIK_QUIC_DIR is given; else none is left over.
+CK_QUIC = $(if $(KWIK_QUIC_DIR),QUIC_DIR=$(abspath $(KWIK_QUIC_DIR)))
 
 # Several people may run "make check" in one tree at once: builds are
 # serialised with a lock; run.sh copies what it needs into its own run dir.
@@ -66,11 +76,12 @@ check-run:
 
 check-build:
 ifeq ($(NOMOD),)
+	rm -f $(CK_M)/kwik_quic.ko
 ifneq ($(CK_M),$(CURDIR))
 	mkdir -p $(CK_M)/net/kwik && cp -a Kbuild include $(CK_M)/ && \
 		cp -a net/kwik/*.[ch] $(CK_M)/net/kwik/
 endif
-	$(MAKE) -C $(CK_KDIR) M=$(CK_M) modules
+	$(MAKE) -C $(CK_KDIR) M=$(CK_M) $(CK_QUIC) modules
 	selftests/vm/dkms-prep.sh $(CK_KVER) $(CK_KDIR) $(call kenv,$(KERNEL),KMODULES) $(CK_DKMS)
 endif
 	@$(MAKE) --no-print-directory kwikctl
@@ -140,7 +151,8 @@ lint-w1 lint-sparse:
 		mkdir -p $$d/net/kwik; cp -a Kbuild include $$d/; \
 		cp -a net/kwik/*.[ch] $$d/net/kwik/; \
 		echo "  $@ against $$KVER"; \
-		$(MAKE) -s -C $$KDIR M=$$d $(LINT_FLAGS) modules >$$d/build.log 2>&1 || \
+		q=; [ $$k != 6.12 ] || q="$(CK_QUIC)"; \
+		$(MAKE) -s -C $$KDIR M=$$d $(LINT_FLAGS) $$q modules >$$d/build.log 2>&1 || \
 			{ sed "s|$$d/||g" $$d/build.log; echo "$@: build failed against $$KVER"; exit 1; }; \
 		if sed "s|$$d/||g" $$d/build.log | grep -E 'warning:|error:'; then \
 			echo "$@: warnings against $$KVER"; exit 1; fi; \
@@ -153,6 +165,7 @@ dkms-prep:
 help:
 	@echo "Kwik $(KWIK_VERSION) - targets:"
 	@echo "  make [module]      build kwik.ko against KDIR (now: $(KDIR))"
+	@echo "       QUIC_DIR=DIR  and kwik_quic.ko against lxin/quic in DIR"
 	@echo "  make kwikctl       build tools/kwikctl/kwikctl"
 	@echo "  make selftests     build the selftest programs"
 	@echo "  make deps          install/unpack build+test dependencies (root, Debian 12)"
@@ -162,6 +175,9 @@ help:
 	@echo "       KERNEL=6.1    test on Debian's 6.1 kernel instead of 6.12"
 	@echo "       NOMOD=1       run without kwik.ko (harness work)"
 	@echo "       env: KWIK_TEST_TIMEOUT=300 KWIK_VM_TIMEOUT=300+150/test KWIK_KVM=1"
+	@echo "       KWIK_QUIC_DIR=DIR  build kwik_quic.ko against DIR (lxin/quic: quic.ko,"
+	@echo "                     Module.symvers, include/), load DIR/quic.ko in the VM"
+	@echo "                     (Documentation/quic.rst); KWIK_TLSHD=a QUIC-capable tlshd"
 	@echo "  make check-debug   the same on a KASAN+lockdep+kmemleak+UBSAN kernel built"
 	@echo "                     once from Debian's linux-source-6.12 (make debug-kernel);"
 	@echo "                     fails on any debug report (Documentation/debug-lane.rst)"

@@ -171,6 +171,9 @@ void kwik_hs_unhook(struct sock *sk, void (*ours)(struct sock *sk),
 	struct tls_context *ctx;
 
 	lockdep_assert_held_write(&sk->sk_callback_lock);
+	/* Only a TCP socket has a ULP (kTLS) context to look into. */
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return;
 	if (!icsk->icsk_ulp_ops || strcmp(icsk->icsk_ulp_ops->name, "tls"))
 		return;
 	ctx = tls_get_ctx(sk);

@@ -202,7 +202,8 @@ int kwik_listener_add(struct kwik_net *kn, struct kwik_listener_cfg *cfg,
 		err = -EOPNOTSUPP;
 		goto free;
 	}
-	err = kwik_transport_pick_cc(l->ops, kn->net, cfg->cc, extack);
+	err = kwik_transport_check_security(l->ops, cfg->security, extack) ?:
+	      kwik_transport_pick_cc(l->ops, kn->net, cfg->cc, extack);
 	if (err)
 		goto free;
 	err = l->ops->listen(kn->net, &cfg->local, cfg->cc, &l->sock);

@@ -711,7 +711,10 @@ static void kwik_path_hs_finish(struct kwik_path *path)
 	status = path->hs_status;
 	spin_unlock_bh(&path->lock);
 
-	if (!status)
+	if (!status && path->ops->secured)
+		status = path->ops->secured(path->sock,
+					    path->role == KWIK_ROLE_SERVER);
+	else if (!status)
 		status = kwik_hs_check_ktls(path->sock->sk);
 	if (status) {
 		kwik_path_fail(path, -status);
@@ -733,7 +736,9 @@ static int kwik_path_read(struct kwik_path *path, void *buf, size_t len)
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 	int ret;
 
-	if (kwik_path_secure(path))
+	if (path->ops->recv)
+		ret = path->ops->recv(path->sock, buf, len);
+	else if (kwik_path_secure(path))
 		ret = kwik_hs_recv(path->sock, buf, len);
 	else
 		ret = kernel_recvmsg(path->sock, &msg, &iov, 1, len,
@@ -914,8 +919,12 @@ static int kwik_path_tx_push(struct kwik_path *path)
 			iov[n].iov_base = tx->skb->data + tx->off + done;
 			iov[n++].iov_len = tx->len - done;
 		}
-		ret = kernel_sendmsg(path->sock, &msg, iov, n,
-				     total - tx->sent);
+		if (path->ops->send)
+			ret = path->ops->send(path->sock, iov, n,
+					      total - tx->sent);
+		else
+			ret = kernel_sendmsg(path->sock, &msg, iov, n,
+					     total - tx->sent);
 		if (ret < 0)
 			return ret;
 		tx->sent += ret;
@@ -1324,7 +1333,8 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 			NL_SET_ERR_MSG_MOD(extack, "transport not available");
 		return -EOPNOTSUPP;
 	}
-	err = kwik_transport_pick_cc(path->ops, kn->net, cfg->cc, extack);
+	err = kwik_transport_check_security(path->ops, cfg->security, extack) ?:
+	      kwik_transport_pick_cc(path->ops, kn->net, cfg->cc, extack);
 	if (err) {
 		kwik_transport_put(path->ops);
 		kfree(path);

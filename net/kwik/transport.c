@@ -93,3 +93,15 @@ int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,
 		NL_SET_ERR_MSG_MOD(extack, "cannot use that congestion control");
 	return err;
 }
+
+int kwik_transport_check_security(const struct kwik_transport_ops *ops,
+				  u8 security, struct netlink_ext_ack *extack)
+{
+	if ((ops->flags & KWIK_TRANSPORT_F_SECURE_ONLY) &&
+	    security == KWIK_SECURITY_NONE) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this transport needs tls or psk, not insecure");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Transports: how a path's lower socket is opened.  The core only needs a
- * reliable, ordered byte stream; each transport (TCP, later QUIC in its own
- * module) says how to open, accept and inspect one.
+ * reliable, ordered byte stream; each transport (TCP here, QUIC in its own
+ * module kwik_quic.ko) says how to open, accept and inspect one, and, if
+ * the socket is not a plain byte stream, how to move bytes through it.
  */
 #ifndef _KWIK_TRANSPORT_H
 #define _KWIK_TRANSPORT_H
 
+#include <linux/bits.h>
 #include <linux/socket.h>
 #include <linux/types.h>
 
@@ -15,9 +17,18 @@ struct socket;
 struct module;
 struct kwik_path_metrics;
 struct netlink_ext_ack;
+struct kvec;
+
+/*
+ * The transport cannot run without the TLS handshake upcall (QUIC: its
+ * keys come from it): paths and listeners asking for "insecure" are
+ * refused with -EINVAL.
+ */
+#define KWIK_TRANSPORT_F_SECURE_ONLY	BIT(0)
 
 struct kwik_transport_ops {
 	u8 type;			/* enum kwik_transport */
+	u32 flags;			/* KWIK_TRANSPORT_F_* */
 	const char *name;
 	struct module *owner;
 	/*
@@ -41,6 +52,24 @@ struct kwik_transport_ops {
 	int (*accept)(struct socket *lsock, struct socket **res);
 	/* Measurements of the lower connection (lockless snapshot). */
 	void (*metrics)(struct socket *sock, struct kwik_path_metrics *m);
+	/*
+	 * Optional, all from the path's work item (process context, may
+	 * sleep on the socket lock, never on the network).
+	 *
+	 * @secured: tlshd reported success; check that the socket really is
+	 * secured and ready for Kwik frames (0 or a negative errno).  NULL:
+	 * the core checks for kTLS on a TCP socket.
+	 * @send: non-blocking send of up to @len bytes of @iov: bytes sent,
+	 * -EAGAIN (the socket's write_space callback follows) or an error.
+	 * NULL: kernel_sendmsg().
+	 * @recv: non-blocking read of up to @len stream bytes: bytes read,
+	 * 0 when the peer closed, -EAGAIN (data_ready follows), -EINTR (call
+	 * again) or an error.  NULL: the core reads the (k)TLS byte stream.
+	 */
+	int (*secured)(struct socket *sock, bool server);
+	int (*send)(struct socket *sock, struct kvec *iov, size_t n,
+		    size_t len);
+	int (*recv)(struct socket *sock, void *buf, size_t len);
 };
 
 int kwik_transport_register(const struct kwik_transport_ops *ops);
@@ -56,6 +85,10 @@ void kwik_transport_put(const struct kwik_transport_ops *ops);
 int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,
 			   struct net *net, char *cc,
 			   struct netlink_ext_ack *extack);
+
+/* -EINVAL (with a message) if @ops cannot run with @security. */
+int kwik_transport_check_security(const struct kwik_transport_ops *ops,
+				  u8 security, struct netlink_ext_ack *extack);
 
 int kwik_transport_tcp_init(void);
 void kwik_transport_tcp_exit(void);

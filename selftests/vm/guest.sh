@@ -12,7 +12,10 @@
 #   KWIK_TEST_TIMEOUT  seconds per test
 #   KWIK_MODE      "check" (TAP run), "demo" or "bench" (run selftests/vm/MODE.sh)
 #   KWIK_MODROOT   optional prepared modules.* (depmod output incl. DKMS)
-#   KWIK_TLSHD, KWIK_QUIC_KO, KWIK_VERBOSE  optional, exported to the tests
+#   KWIK_TLSHD, KWIK_VERBOSE  optional, exported to the tests
+#   KWIK_QUIC_MODULE, KWIK_KQUIC_MODULE  optional: quic.ko (a user's
+#                  lxin/quic) and kwik_quic.ko, loaded after kwik.ko with
+#                  quic.ko's dependencies; their log in $OUT/quic-load.log
 # and writes into /run/kwik (a writable 9p share, the host's run dir):
 #   tap      TAP 13 output, streamed as tests run
 #   dmesg    the kernel log at the end
@@ -25,7 +28,7 @@ OUT=/run/kwik
 . "$OUT/env"
 export KWIK_SRC KVER KWIK_KO KWIK_TEST_TIMEOUT KWIK_SLOW
 # Optional extras run.sh passes through (set only when given).
-for v in KWIK_TLSHD KWIK_QUIC_KO KWIK_VERBOSE; do
+for v in KWIK_TLSHD KWIK_VERBOSE KWIK_QUIC_MODULE KWIK_KQUIC_MODULE; do
 	[ -z "${!v:-}" ] || export "${v?}"
 done
 
@@ -105,6 +108,22 @@ if [ -n "$KWIK_KO" ]; then
 	fi
 fi
 
+# --- quic.ko and kwik_quic.ko (KWIK_QUIC_DIR on the host) ---------------
+# quic.ko asks the crypto API for its AEADs by name and needs the UDP
+# tunnel helpers: load them first (Documentation/quic.rst).
+QUIC_DEPS="udp_tunnel ip6_udp_tunnel crypto_null gf128mul ghash-generic gcm ccm
+	libchacha chacha_generic libpoly1305 poly1305_generic chacha20poly1305"
+export KWIK_QUIC_LOAD_LOG="$OUT/quic-load.log"
+if [ -n "${KWIK_QUIC_MODULE:-}" ] && [ -n "$ko_loaded" ] && [ "$KWIK_MODE" = check ]; then
+	{
+		for m in $QUIC_DEPS; do
+			modprobe "$m" || echo "modprobe $m failed"
+		done
+		insmod "$KWIK_QUIC_MODULE" && echo "quic.ko loaded" &&
+		insmod "$KWIK_KQUIC_MODULE" && echo "kwik_quic.ko loaded"
+	} >"$KWIK_QUIC_LOAD_LOG" 2>&1
+fi
+
 export KWIKCTL="$KWIK_SRC/tools/kwikctl/kwikctl"
 export KWIK_BIN="$KWIK_SRC/selftests"
 
@@ -128,6 +147,7 @@ fi
 read -r -a tests <<<"$KWIK_TESTS"
 nchecks=3
 [ -z "$KMEMLEAK" ] || nchecks=4
+[ -z "${KWIK_QUIC_MODULE:-}" ] || nchecks=$((nchecks + 1))
 say "TAP version 13"
 say "1..$((${#tests[@]} + nchecks))"
 say "# kernel $(uname -r), kwik.ko: ${KWIK_KO:-none}, timeout ${KWIK_TEST_TIMEOUT}s per test, guest up $(cut -d' ' -f1 /proc/uptime)s"
@@ -218,6 +238,24 @@ if [ -n "$KMEMLEAK" ] && [ -d /sys/module/kwik ]; then
 	sleep 5
 	kmemleak_scan loaded
 	echo clear >"$KMEMLEAK"
+fi
+# kwik_quic.ko pins kwik.ko: it goes first (a test may have removed it),
+# then quic.ko, whose last sockets close asynchronously.
+if [ -n "${KWIK_QUIC_MODULE:-}" ]; then
+	end=$(($(date +%s) + 30)) rmlog=
+	for m in kwik_quic quic; do
+		while [ -d "/sys/module/$m" ]; do
+			rmlog=$(rmmod "$m" 2>&1) && { rmlog=; break; }
+			[ "$(date +%s)" -lt "$end" ] || break
+			sleep 0.5
+		done
+	done
+	if [ -d /sys/module/kwik_quic ] || [ -d /sys/module/quic ]; then
+		say "# rmmod kwik_quic quic: $rmlog"
+		point fail "post: rmmod kwik_quic quic"
+	else
+		point ok "post: rmmod kwik_quic quic"
+	fi
 fi
 if [ -z "$KWIK_KO" ]; then
 	point skip "post: rmmod kwik" "no kwik.ko given"

@@ -18,7 +18,9 @@
 # the whole VM, 300 + 150 per test), KWIK_KVM=1 (use KVM; TCG otherwise), KWIK_VM_MEM (1G),
 # KWIK_VM_SMP (2), KWIK_VM_APPEND (extra kernel command line), KWIK_TLSHD
 # (tlshd for the TLS tests; default: the one "make deps" unpacked, named in
-# /var/cache/kwik/tlshd/env), KWIK_QUIC_KO (a user-built quic.ko).
+# /var/cache/kwik/tlshd/env), KWIK_QUIC_DIR (an lxin/quic build: the guest
+# loads DIR/quic.ko and its dependencies, then kwik_quic.ko from beside
+# the --ko kwik.ko; see Documentation/quic.rst).
 #
 # The guest streams TAP 13 into a writable 9p share; this script shows it
 # as it arrives, then prints "N passed, N failed, N skipped" and exits 0
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--modroot) modroot=$2; shift 2 ;;
 	--demo) mode=demo; shift ;;
 	--bench) mode=bench; shift ;;
-	-h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) pats+=("$1"); shift ;;
 	esac
@@ -58,6 +60,24 @@ done
 if [ -n "$ko" ] && [ ! -f "$ko" ]; then
 	echo "run.sh: $ko not built (make module, or --ko '' to run without)" >&2
 	exit 1
+fi
+if [ -n "${KWIK_QUIC_KO:-}" ]; then
+	echo "run.sh: KWIK_QUIC_KO is replaced by KWIK_QUIC_DIR (the directory of quic.ko," >&2
+	echo "run.sh: its Module.symvers and headers; Documentation/quic.rst)" >&2
+	exit 2
+fi
+# QUIC: quic.ko from KWIK_QUIC_DIR, kwik_quic.ko built beside kwik.ko.
+quic_ko= kquic_ko=
+if [ -n "${KWIK_QUIC_DIR:-}" ]; then
+	quic_ko=$(realpath -e "$KWIK_QUIC_DIR/quic.ko") ||
+		{ echo "run.sh: no quic.ko in KWIK_QUIC_DIR=$KWIK_QUIC_DIR" >&2; exit 1; }
+	if [ -n "$ko" ]; then
+		kquic_ko=${ko%/*}/kwik_quic.ko
+		[ -f "$kquic_ko" ] || {
+			echo "run.sh: $kquic_ko not built (make QUIC_DIR=$KWIK_QUIC_DIR module)" >&2
+			exit 1
+		}
+	fi
 fi
 
 # Select tests: every TEST_PROGS entry matching one of the patterns.
@@ -102,6 +122,15 @@ if [ -n "$ko" ]; then
 	cp "$ko" "$out/kwik.ko"
 	ko=/run/kwik/kwik.ko
 fi
+if [ -n "$quic_ko" ]; then
+	echo "# quic.ko: $quic_ko ($(modinfo -F vermagic "$quic_ko" | cut -d' ' -f1))"
+	cp "$quic_ko" "$out/quic.ko"
+	quic_ko=/run/kwik/quic.ko
+fi
+if [ -n "$kquic_ko" ]; then
+	cp "$kquic_ko" "$out/kwik_quic.ko"
+	kquic_ko=/run/kwik/kwik_quic.ko
+fi
 if [ -n "$modroot" ]; then
 	cp -a "$modroot" "$out/modroot"
 	modroot=/run/kwik/modroot
@@ -124,14 +153,15 @@ fi
 	printf 'KVER=%q\nKMODULES=%q\n' "$KVER" "$KMODULES"
 	printf 'KWIK_KO=%q\n' "$ko"
 	printf 'KWIK_MODROOT=%q\n' "$modroot"
+	printf 'KWIK_QUIC_MODULE=%q\nKWIK_KQUIC_MODULE=%q\n' "$quic_ko" "$kquic_ko"
 	printf 'KWIK_TESTS=%q\n' "${tests[*]}"
 	# The benchmark is one long "test".
 	[ "$mode" = bench ] && tt=1800 || tt=600
 	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-$((tt * slow))}"
 	printf 'KWIK_SLOW=%q\n' "$slow"
 	printf 'KWIK_MODE=%q\n' "$mode"
-	# Optional extras the tests may use (e.g. a user-built quic.ko).
-	for v in KWIK_QUIC_KO KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES KWIK_BENCH_SYSTEMS; do
+	# Optional extras the tests may use.
+	for v in KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES KWIK_BENCH_SYSTEMS; do
 		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
 	done
 } >"$out/env"

@@ -18,7 +18,8 @@ static void path_usage(FILE *f)
 		"IPv6 addresses are written [ADDR]:PORT.  Defaults: transport tcp,\n"
 		"security tls, handshake-timeout 5000 (%u..%u), weight 1 (1..%u),\n"
 		"primary, cc bbr (if the kernel has it).  psk needs key-serial (a key\n"
-		"of type psk).\n",
+		"of type psk).  transport quic needs kwik_quic.ko, tls or psk, and\n"
+		"takes cc reno or cubic.\n",
 		KWIK_HS_TIMEOUT_MIN, KWIK_HS_TIMEOUT_MAX, KWIK_WEIGHT_MAX);
 }
 

@@ -1,0 +1,585 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# quic.sh - QUIC paths: kwik_quic.ko over lxin/quic's in-kernel QUIC
+# sockets, TLS 1.3 by a QUIC-capable tlshd through the handshake upcall,
+# one QUIC stream per path carrying Kwik's frames (Documentation/quic.rst).
+#
+#	  kwc (client; tlshd)                          kws1 (server; tlshd)
+#	  kwc-1 10.0.1.1 ---------- link 1 ----------- 10.0.1.2 udp :7000 quic
+#	  kwc-2 10.0.2.1 ---------- link 2 ----------- 10.0.2.2 udp :7000 quic
+#	                                                        tcp :7100 tls
+#
+#	  service 7   path 1 -> 10.0.1.2:7000, path 2 -> 10.0.2.2:7000 (quic)
+#	  service 8   path 81 quic over link 1 + path 82 tls (TCP) over link 2
+#	  service 9   path 91 quic over link 1: many sessions at once
+#	  service 10  bad paths: wrong peer name; no tlshd in kwc
+#
+# The test runner loads quic.ko (with its crypto and UDP tunnel
+# dependencies) and kwik_quic.ko when KWIK_QUIC_DIR is given, and
+# KWIK_TLSHD must be a tlshd built with QUIC support (ktls-utils >= 1.3).
+# Without them every QUIC case is SKIP with the missing piece named; the
+# last case (a quic path refused while kwik_quic.ko is not loaded) always
+# runs: here after "rmmod kwik_quic", which must succeed once the QUIC
+# paths and listeners are gone.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+PORT=7000
+TLSPORT=7100
+PEER=srv-a.example
+XFER=$KWIK_BIN/kwik_xfer
+SLOW=${KWIK_SLOW:-1}
+BOUND=$((120 * SLOW))	# s: any transfer here must finish within this
+FBYTES=$((2 * SLOW))M	# failover transfers: long enough to be hit mid-way
+FRATE="rate 5mbit delay 5ms"
+
+kwik_require_module
+kwik_require_cmd "$KWIKCTL" "$XFER" openssl python3
+
+TMP=$(mktemp -d /tmp/kwik-quic.XXXXXX)
+export KWIK_TLSHD_RUN=$TMP/tlshd
+cleanup() {
+	kwik_topo_cleanup
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+kc() { ip netns exec "$1" "$KWIKCTL" "${@:2}"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ---- what is missing ------------------------------------------------------
+
+# The tlshd's ktls-utils version ("tlshd, built from ktls-utils 1.4.0 ...").
+tlshd_version() {
+	"$KWIK_TLSHD" -v 2>&1 | sed -n 's/.*ktls-utils \([0-9][0-9.]*\).*/\1/p' | head -n 1
+}
+
+quic_skip_reason() {
+	local v
+	if [ ! -d /sys/module/kwik_quic ]; then
+		if [ -n "${KWIK_QUIC_MODULE:-}" ]; then
+			# Asked for and not there: the setup case fails on it.
+			return 0
+		fi
+		echo "no kwik_quic.ko/quic.ko: give the runner KWIK_QUIC_DIR (an lxin/quic build, Documentation/quic.rst)"
+		return 0
+	fi
+	SKIP=$(kwik_tls_skip_reason)
+	if [ -n "$SKIP" ]; then
+		echo "$SKIP"
+		return 0
+	fi
+	v=$(tlshd_version)
+	case $v in
+	0.*|1.[012]|1.[012].*|"")
+		echo "tlshd ${v:-of unknown version} ($KWIK_TLSHD) cannot do QUIC handshakes: set KWIK_TLSHD to one of ktls-utils >= 1.3 built with QUIC"
+		;;
+	esac
+}
+SKIP=$(quic_skip_reason)
+
+# qcase DESC CMD...: one TAP point, SKIP with the reason when QUIC cannot
+# run here; CMD's output is shown as diagnostics either way.
+qcase() {
+	local desc=$1 out rc=0
+	shift
+	if [ -n "$SKIP" ]; then
+		ktap_skip "$desc" "$SKIP"
+		return 0
+	fi
+	out=$("$@" 2>&1) || rc=$?
+	[ -z "$out" ] || ktap_diag "$out"
+	if [ $rc -eq 0 ]; then
+		ktap_ok "$desc"
+	else
+		ktap_diag "'$1' failed ($rc)"
+		ktap_fail "$desc"
+	fi
+	return 0
+}
+
+# ---- path state from kwikctl (as tls.sh) ---------------------------------
+
+# pget NS ID KEY: KEY of path ID in "kwikctl -j path show".
+pget() {
+	local js obj
+	js=$(kc "$1" -j path show 2>/dev/null) || return 1
+	obj=${js#*\{\"id\":"$2",}
+	[ "$obj" != "$js" ] || return 1
+	obj=${obj%%\{\"id\":*}
+	if [[ $obj =~ \"$3\":\"([^\"]*)\" ]]; then
+		echo "${BASH_REMATCH[1]}"
+	elif [[ $obj =~ \"$3\":([0-9a-z]+) ]]; then
+		[ "${BASH_REMATCH[1]}" = null ] || echo "${BASH_REMATCH[1]}"
+	fi
+}
+
+NOTUP="down|connecting|handshake"
+
+_pis() {
+	local e
+	PSTATE=$(pget "$1" "$2" state) || return 1
+	e=$(pget "$1" "$2" error_name)
+	[[ "|$3|" == *"|$PSTATE|"* ]] && [ "${e:--}" = "$4" ]
+}
+
+# expect_state NS ID STATES ERROR_NAME TIMEOUT_S (ms taken in ELAPSED).
+expect_state() {
+	local ns=$1 id=$2 st=$3 err=$4 t=$5 t0=${T0:-$(now_ms)}
+	T0=
+	if ! kwik_poll "$t" _pis "$ns" "$id" "$st" "$err"; then
+		echo "path $id: want state $st error $err within $t s;" \
+			"state '$(pget "$ns" "$id" state)' error '$(pget "$ns" "$id" error_name)'"
+		kc "$ns" path show
+		return 1
+	fi
+	ELAPSED=$(($(now_ms) - t0))
+	echo "path $id: $PSTATE${err#-} after $ELAPSED ms"
+}
+
+check_fields() {
+	local ns=$1 id=$2 kv v bad=
+	shift 2
+	for kv in "$@"; do
+		v=$(pget "$ns" "$id" "${kv%%=*}")
+		[ "$v" = "${kv#*=}" ] || bad+=" ${kv%%=*}='$v' (want '${kv#*=}')"
+	done
+	[ -z "$bad" ] && return 0
+	echo "path $id:$bad"
+	kc "$ns" -j path show "$id"
+	return 1
+}
+
+# ids NS OBJECT KEY VALUE: IDs of the paths/listeners whose KEY is VALUE.
+ids() {
+	kc "$1" -j "$2" show | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict):
+    d = next((v for v in d.values() if isinstance(v, list)), [d])
+for o in d:
+    if str(o.get(sys.argv[1])) == sys.argv[2]:
+        print(o["id"])' "$3" "$4"
+}
+
+# lget NS LOCAL KEY: KEY of the listener on LOCAL (ADDR:PORT).
+lget() {
+	kc "$1" -j listener show | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict):
+    d = next((v for v in d.values() if isinstance(v, list)), [d])
+for o in d:
+    if o.get("local") == sys.argv[1]:
+        print(o.get(sys.argv[2]))' "$2" "$3"
+}
+
+# ptx ID: tx_bytes of client path ID.
+ptx() { local v; v=$(pget kwc "$1" tx_bytes); echo "${v:-0}"; }
+
+# ---- transfers ------------------------------------------------------------
+
+field() {
+	local l line='' kv
+	while IFS= read -r l; do
+		[[ $l == *" sessions="* ]] && line=$l
+	done <"$1"
+	for kv in $line; do
+		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
+	done
+}
+
+# xfer SVC MIN_BYTES [ACTION AFTER_BYTES] -- SERVER_ARGS -- CLIENT_ARGS:
+# one kwik_xfer run; exit codes, byte counts and digests of both ends
+# must agree.  With ACTION, the client holds after half its payload
+# (--hold) until ACTION ran, which happens once the client's paths
+# (XFER_PATHS) sent AFTER_BYTES.  Per-path bytes sent in PATH_TX[id].
+declare -A PATH_TX
+xfer() {
+	local svc=$1 min=$2 action='' after=0 sargs=() cargs=() crc=0 src=0
+	local why='' id cpid spid hold=()
+	local -A before
+	shift 2
+	if [ "$1" != -- ]; then
+		action=$1 after=$2
+		shift 2
+	fi
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sargs+=("$1"); shift; done
+	shift
+	cargs=("$@")
+	for id in ${XFER_PATHS:-}; do before[$id]=$(ptx "$id"); done
+	rm -f "$TMP/ready" "$TMP/go"
+	ip netns exec kws1 "$XFER" server -s "$svc" -t "$BOUND" \
+		--ready "$TMP/ready" "${sargs[@]}" >"$TMP/srv.out" 2>&1 &
+	spid=$!
+	kwik_poll $((30 * SLOW)) test -e "$TMP/ready" ||
+		{ echo "server did not start: $(cat "$TMP/srv.out")"; return 1; }
+	[ -z "$action" ] || hold=(--hold "$TMP/go")
+	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s "$svc" \
+		-t "$BOUND" "${hold[@]}" "${cargs[@]}" >"$TMP/cli.out" 2>&1 &
+	cpid=$!
+	if [ -n "$action" ]; then
+		kwik_poll $((60 * SLOW)) _sent "$after" ||
+			echo "no progress before '$action'"
+		kill -0 "$cpid" 2>/dev/null || why="the client exited before '$action'"
+		$action
+		echo "$(date +%T.%N) '$action' done"
+		touch "$TMP/go"
+	fi
+	wait "$cpid" || crc=$?
+	wait "$spid" || src=$?
+	local ctx crx cdt cdr stx srx sdt sdr
+	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
+	cdt=$(field "$TMP/cli.out" tx_fnv) cdr=$(field "$TMP/cli.out" rx_fnv)
+	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
+	sdt=$(field "$TMP/srv.out" tx_fnv) sdr=$(field "$TMP/srv.out" rx_fnv)
+	if [ -n "$why" ]; then
+		:
+	elif [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
+		why="client exit $crc, server exit $src"
+	elif [ -z "$cdt" ] || [ -z "$sdr" ]; then
+		why="no summary line"
+	elif [ "$cdt" != "$sdr" ] || [ "$cdr" != "$sdt" ]; then
+		why="digests differ: client tx $cdt rx $cdr, server tx $sdt rx $sdr"
+	elif [ "$ctx" != "$srx" ] || [ "$crx" != "$stx" ]; then
+		why="byte counts differ: client tx $ctx rx $crx, server tx $stx rx $srx"
+	elif [ $((ctx + crx)) -lt "$min" ]; then
+		why="moved $((ctx + crx)) bytes, expected at least $min"
+	fi
+	if [ -n "$why" ]; then
+		echo "$why"
+		echo "client: $(cat "$TMP/cli.out")"
+		echo "server: $(cat "$TMP/srv.out")"
+		kc kwc path show
+		return 1
+	fi
+	grep ' sessions=' "$TMP/cli.out" | tail -n 1
+	PATH_TX=()
+	for id in ${XFER_PATHS:-}; do
+		PATH_TX[$id]=$(($(ptx "$id") - ${before[$id]}))
+	done
+	[ -z "${XFER_PATHS:-}" ] ||
+		echo "client path tx bytes:$(for id in $XFER_PATHS; do printf ' path %s %s' "$id" "${PATH_TX[$id]}"; done)"
+}
+SENT_BASE=0
+_sent() {
+	local id t=0
+	for id in ${XFER_PATHS:-}; do t=$((t + $(ptx "$id"))); done
+	[ $((t - SENT_BASE)) -ge "$1" ]
+}
+
+bytes() { numfmt --from=iec "$1"; }
+# echo_xfer SVC SIZE: echo SIZE each way, one session.
+echo_xfer() { xfer "$1" $((2 * $(bytes "$2"))) -- -c 1 -m echo -- -m echo -b "$2"; }
+send_xfer() { xfer "$1" "$(bytes "$2")" -- -c 1 -m sink -- -m send -b "$2" --shutdown; }
+recv_xfer() { xfer "$1" "$(bytes "$2")" -- -c 1 -m source -- -m recv -b "$2"; }
+# carried ID...: every path named carried data in the last transfer.
+carried() {
+	local id
+	for id in "$@"; do
+		[ "${PATH_TX[$id]:-0}" -gt 0 ] || { echo "path $id carried nothing"; return 1; }
+	done
+}
+
+# ---- setup ----------------------------------------------------------------
+
+NPLAN=18
+ktap_plan $NPLAN
+ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
+
+CERTS=$TMP/pki
+setup() {
+	if [ ! -d /sys/module/kwik_quic ]; then
+		echo "KWIK_QUIC_MODULE=${KWIK_QUIC_MODULE:-} given, kwik_quic.ko not loaded:"
+		cat "${KWIK_QUIC_LOAD_LOG:-/dev/null}"
+		return 1
+	fi
+	echo "quic.ko srcversion $(cat /sys/module/quic/srcversion 2>/dev/null), kwik_quic.ko loaded"
+	kwik_tls_certs "$CERTS" || return 1
+	kwik_tlshd_conf "$TMP/good.conf" "$CERTS" srv
+	kwik_topo_multilink 2 || return 1
+	kwik_tlshd_start kwc "$TMP/good.conf" || return 1
+	kwik_tlshd_start kws1 "$TMP/good.conf" || return 1
+	echo "$("$KWIK_TLSHD" -v 2>&1); pids: kwc $(kwik_tlshd_pid kwc), kws1 $(kwik_tlshd_pid kws1)"
+}
+if [ -n "$SKIP" ]; then
+	ktap_skip "setup: quic.ko + kwik_quic.ko loaded, test PKI, 2 links, tlshd in kwc and kws1" "$SKIP"
+elif out=$(setup 2>&1); then
+	# (setup ran in a subshell: lib.sh's link helpers must know the
+	# topology is kwik_topo_multilink's)
+	KWIK_MULTILINK=1
+	ktap_diag "$out"
+	ktap_ok "setup: quic.ko + kwik_quic.ko loaded, test PKI, 2 links, tlshd in kwc and kws1"
+else
+	ktap_diag "$out"
+	ktap_fail "setup: quic.ko + kwik_quic.ko loaded, test PKI, 2 links, tlshd in kwc and kws1"
+	SKIP="setup failed"
+fi
+
+# refused NS ERRNO WANT_MSG CMD...: kwikctl CMD fails, its last line is
+# WANT_MSG, and the kernel's netlink error is -ERRNO (read by strace,
+# which decodes NLMSG_ERROR; kwikctl prints only the extack message).
+refused() {
+	local ns=$1 errno=$2 want=$3 out rc=0 got
+	shift 3
+	if command -v strace >/dev/null; then
+		out=$(ip netns exec "$ns" strace -qq -e trace=recvmsg -o "$TMP/strace" \
+			"$KWIKCTL" "$@" 2>&1) || rc=$?
+		got=$(grep -o 'error=-E[A-Z]*' "$TMP/strace" | tail -n 1)
+		got=${got#error=-}
+	else
+		out=$(kc "$ns" "$@" 2>&1) || rc=$?
+		got="$errno (not checked: no strace)"
+	fi
+	if [ $rc -eq 0 ]; then
+		echo "'kwikctl $*' succeeded: $out"
+		return 1
+	fi
+	if [ "${out##*$'\n'}" != "$want" ] || [ "${got%% *}" != "$errno" ]; then
+		echo "'kwikctl $*': '${out##*$'\n'}' ($got), want '$want' ($errno)"
+		return 1
+	fi
+	echo "'kwikctl $*': $want ($got)"
+}
+INSECURE_MSG="Error: kwik: this transport needs tls or psk, not insecure"
+insecure_refused() {
+	kc kwc service add 7 &&
+	refused kwc EINVAL "$INSECURE_MSG" path add service 7 remote "10.0.1.2:$PORT" \
+		transport quic insecure &&
+	refused kws1 EINVAL "$INSECURE_MSG" listener add local "10.0.1.2:$PORT" \
+		transport quic insecure
+}
+qcase "quic path and listener with insecure refused (EINVAL, 'needs tls or psk')" insecure_refused
+
+listeners() {
+	kc kws1 listener add local "10.0.1.2:$PORT" transport quic tls &&
+	kc kws1 listener add local "10.0.2.2:$PORT" transport quic tls &&
+	kc kws1 listener add local "10.0.2.2:$TLSPORT" tls || return 1
+	kc kws1 listener show
+	local js
+	js=$(kc kws1 -j listener show)
+	[[ $js == *'"transport":"quic"'* ]] || { echo "no quic listener in JSON: $js"; return 1; }
+}
+qcase "listeners: quic on 10.0.1.2:$PORT and 10.0.2.2:$PORT, tls (tcp) on 10.0.2.2:$TLSPORT" listeners
+
+path1_up() {
+	kc kwc path add service 7 id 1 remote "10.0.1.2:$PORT" transport quic \
+		tls peer-name "$PEER" || return 1
+	expect_state kwc 1 up - $((30 * SLOW)) &&
+	check_fields kwc 1 transport=quic security=tls peer_name=$PEER error_name= ||
+		return 1
+	kc kwc path show
+	# Server paths belong to their listener ("paths" in listener show).
+	if [ "$(lget kws1 "10.0.1.2:$PORT" paths)" != 1 ]; then
+		echo "the quic listener in kws1 has no path:"
+		kc kws1 listener show
+		return 1
+	fi
+}
+qcase "path 1 (quic, tls, peer-name $PEER) up at both ends; JSON transport quic" path1_up
+
+tcase_1path() {
+	XFER_PATHS=1 echo_xfer 7 1M && carried 1 &&
+	send_xfer 7 1M && recv_xfer 7 1M
+}
+qcase "1 quic path: 1M echo, 1M client->server (receipt), 1M server->client, byte-exact" tcase_1path
+
+metrics() {
+	local k v bad=
+	for k in srtt_us cwnd_bytes; do
+		v=$(pget kwc 1 "$k")
+		echo "path 1 $k=$v"
+		[ "${v:-0}" -gt 0 ] || bad+=" $k"
+	done
+	[ -z "$bad" ] || { echo "zero:$bad"; kc kwc -j path show 1; return 1; }
+}
+qcase "path 1 metrics from quic.ko: srtt_us and cwnd_bytes non-zero" metrics
+
+# Shaped links: on an unshaped veth under TCG a QUIC path is CPU-bound
+# long before its congestion window fills, so its RTT-based estimate
+# stays best and one path may rightly take a whole session.
+path2_up() {
+	kc kwc path add service 7 id 2 remote "10.0.2.2:$PORT" transport quic \
+		tls peer-name "$PEER" || return 1
+	expect_state kwc 2 up - $((30 * SLOW)) || return 1
+	kwik_link_netem 1 "rate 10mbit delay 5ms" &&
+	kwik_link_netem 2 "rate 10mbit delay 5ms" || return 1
+	XFER_PATHS="1 2" echo_xfer 7 2M && carried 1 2 || return 1
+	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+}
+qcase "2 quic paths, 10mbit/10ms RTT each: 2M echo byte-exact, striped over both" path2_up
+
+mixed() {
+	kc kwc service add 8 &&
+	kc kwc path add service 8 id 81 remote "10.0.1.2:$PORT" transport quic \
+		tls peer-name "$PEER" &&
+	kc kwc path add service 8 id 82 remote "10.0.2.2:$TLSPORT" tls peer-name "$PEER" ||
+		return 1
+	expect_state kwc 81 up - $((30 * SLOW)) &&
+	expect_state kwc 82 up - $((30 * SLOW)) &&
+	check_fields kwc 82 transport=tcp security=tls || return 1
+	XFER_PATHS="81 82" echo_xfer 8 2M && carried 81 82
+}
+qcase "mixed session: a quic path and a tls (tcp) path, 2M echo byte-exact over both" mixed
+
+NSESS=8
+many() {
+	kc kwc service add 9 &&
+	kc kwc path add service 9 id 91 remote "10.0.1.2:$PORT" transport quic \
+		tls peer-name "$PEER" || return 1
+	expect_state kwc 91 up - $((30 * SLOW)) || return 1
+	XFER_PATHS=91 xfer 9 $((NSESS * 2 * 128 * 1024)) -- -c "$NSESS" -m echo -- \
+		-m echo -b 128K -P "$NSESS" || return 1
+	[ "$(pget kwc 91 sessions)" = 0 ] || { echo "sessions left on path 91"; return 1; }
+}
+qcase "$NSESS concurrent sessions over one quic path: 128K echo each, byte-exact" many
+
+# Sessions sharing the QUIC path stay independent: one whose receiver
+# never reads (kwik_sockapi's "N" command: the server sits on it for
+# 10 s) must not hold back another (its "H": the server drains it).  In
+# phase 1 both share the path's one QUIC stream, so this is Kwik's own
+# per-session window at work, not QUIC's per-stream flow control.
+stalled() {
+	local hpid spid rc=0 t0 el
+	rm -f "$TMP/ready3"
+	ip netns exec kws1 "$KWIK_BIN/kwik_sockapi" server -s 9 \
+		--ready "$TMP/ready3" >"$TMP/hold.out" 2>&1 &
+	hpid=$!
+	kwik_poll $((30 * SLOW)) test -e "$TMP/ready3" ||
+		{ echo "kwik_sockapi server did not start"; kill "$hpid"; wait "$hpid"; return 1; }
+	printf 'N' >"$TMP/n"
+	head -c $((8 << 20)) /dev/zero >>"$TMP/n"
+	printf 'H' >"$TMP/h"
+	head -c $((2 << 20)) /dev/urandom >>"$TMP/h"
+	ip netns exec kwc "$XFER" client -s 9 --raw -i "$TMP/n" -t 30 -q \
+		>"$TMP/stuck.out" 2>&1 &
+	spid=$!
+	# The stuck session has filled its window on the path first.
+	SENT_BASE=$(ptx 91)
+	XFER_PATHS=91 kwik_poll $((10 * SLOW)) _sent 65536 ||
+		echo "the stuck session sent less than 64K"
+	t0=$(now_ms)
+	ip netns exec kwc timeout -k 5 30 "$XFER" client -s 9 --raw -i "$TMP/h" \
+		-t 30 -q >"$TMP/free.out" 2>&1 || rc=$?
+	el=$(($(now_ms) - t0))
+	kill "$spid" "$hpid" 2>/dev/null
+	wait "$spid" "$hpid" 2>/dev/null
+	echo "2M on a second session while the first is stuck: exit $rc after $el ms: $(cat "$TMP/free.out")"
+	# Well before the stuck session's server gives up (10 s).
+	[ "$rc" -eq 0 ] && [ "$el" -lt $((8000 * SLOW)) ]
+}
+qcase "a session nobody reads does not hold back another on the same quic path" stalled
+
+# ---- failures -------------------------------------------------------------
+
+shape() { kwik_link_netem 1 "$FRATE" && kwik_link_netem 2 "$FRATE"; }
+blackhole2() { kwik_link_netem 2 "loss 100%"; }
+loss100() {
+	shape || return 1
+	SENT_BASE=$(($(ptx 1) + $(ptx 2)))
+	XFER_PATHS="1 2" xfer 7 $((2 * $(bytes "$FBYTES"))) blackhole2 200000 -- \
+		-c 1 -m echo -- -m echo -b "$FBYTES" || return 1
+	# The blackholed path is declared dead (no frame for 5 s).
+	expect_state kwc 2 "$NOTUP" ETIMEDOUT $((30 * SLOW))
+}
+qcase "netem loss 100% on link 2 mid-transfer: $FBYTES echo byte-exact over path 1, path 2 ETIMEDOUT" loss100
+
+recover2() {
+	kwik_link_netem 2 "$FRATE" &&
+	expect_state kwc 2 up - $((60 * SLOW))
+}
+qcase "link 2 restored: quic path 2 reconnects and comes up" recover2
+
+# The server closes the QUIC connections of link 1 (listener deleted:
+# each accepted path sends CONNECTION_CLOSE).
+# The client's path 1 must go down with ECONNRESET (the peer's
+# CONNECTION_CLOSE), not by Kwik's own liveness timeout (ETIMEDOUT, 5 s):
+# polled here, before its reconnect attempts overwrite the error.
+close1() {
+	kc kws1 listener del "$L1" || return 1
+	T0=$(now_ms)
+	expect_state kwc 1 "$NOTUP" ECONNRESET $((10 * SLOW)) >"$TMP/close1" 2>&1
+}
+peer_close() {
+	L1=$(ids kws1 listener local "10.0.1.2:$PORT") || return 1
+	[ -n "$L1" ] || { echo "no listener on 10.0.1.2:$PORT"; return 1; }
+	SENT_BASE=$(($(ptx 1) + $(ptx 2)))
+	XFER_PATHS="1 2" xfer 7 $((2 * $(bytes "$FBYTES"))) close1 200000 -- \
+		-c 1 -m echo -- -m echo -b "$FBYTES" || return 1
+	cat "$TMP/close1"
+	grep -q ECONNRESET "$TMP/close1" && ! grep -q want "$TMP/close1"
+}
+qcase "peer closes the QUIC connection of path 1 mid-transfer: $FBYTES echo byte-exact, path 1 ECONNRESET" peer_close
+
+reopen1() {
+	kc kws1 listener add local "10.0.1.2:$PORT" transport quic tls &&
+	expect_state kwc 1 up - $((60 * SLOW)) &&
+	kwik_link_netem 1 "" && kwik_link_netem 2 "" &&
+	XFER_PATHS="1 2" echo_xfer 7 1M && carried 1 2
+}
+qcase "listener back: path 1 reconnects; 1M echo byte-exact over both quic paths" reopen1
+
+wrong_name() {
+	kc kwc service add 10 &&
+	kc kwc path add service 10 id 100 remote "10.0.1.2:$PORT" transport quic \
+		tls peer-name srv-b.example || return 1
+	expect_state kwc 100 "$NOTUP" EACCES $((30 * SLOW)) || return 1
+	kc kwc path del 100
+}
+qcase "handshake failure (server certificate not for srv-b.example): path not up, EACCES" wrong_name
+
+no_tlshd() {
+	kwik_tlshd_stop kwc
+	T0=$(now_ms)
+	kc kwc path add service 10 id 101 remote "10.0.1.2:$PORT" transport quic \
+		tls peer-name "$PEER" || return 1
+	expect_state kwc 101 "$NOTUP" ESRCH $((10 * SLOW)) || return 1
+	kc kwc path del 101 &&
+	kwik_tlshd_start kwc "$TMP/good.conf"
+}
+qcase "handshake failure (no tlshd in kwc): path not up, ESRCH, no hang" no_tlshd
+
+# Paths and listeners pin kwik_quic.ko; without them it unloads.
+unload() {
+	local id
+	for id in $(ids kwc path transport quic); do
+		kc kwc path del "$id" || return 1
+	done
+	for id in $(ids kws1 listener transport quic); do
+		kc kws1 listener del "$id" || return 1
+	done
+	kwik_poll $((30 * SLOW)) rmmod kwik_quic || { rmmod kwik_quic; return 1; }
+	echo "kwik_quic.ko unloaded; kwik.ko stays: $(cat /sys/module/kwik/refcnt) users"
+	# The TLS path over TCP is untouched.
+	expect_state kwc 82 up - 5
+}
+qcase "rmmod kwik_quic once its paths and listeners are gone; the tls path stays up" unload
+
+# Always runs: without kwik_quic.ko (never loaded, or just removed).
+NOTLOADED="Error: kwik: quic transport not loaded"
+not_loaded() {
+	local ns=kwquic$$ rc=0
+	if [ -d /sys/module/kwik_quic ]; then
+		echo "kwik_quic.ko is still loaded"
+		return 1
+	fi
+	ip netns add "$ns" || return 1
+	kc "$ns" service add 1 &&
+	refused "$ns" EOPNOTSUPP "$NOTLOADED" path add service 1 remote 192.0.2.1:443 \
+		transport quic tls &&
+	refused "$ns" EOPNOTSUPP "$NOTLOADED" listener add local 127.0.0.1:443 \
+		transport quic tls || rc=1
+	ip netns del "$ns"
+	return "$rc"
+}
+ktap_check "without kwik_quic.ko: quic path and listener refused (EOPNOTSUPP, 'quic transport not loaded')" not_loaded
+
+if [ "$KTAP_FAIL" -gt 0 ] && [ -z "$SKIP" ]; then
+	for ns in kwc kws1; do
+		ktap_diag "--- tlshd log of $ns (last 60 lines):"
+		ktap_diag "$(kwik_tlshd_log "$ns" | tail -n 60)"
+	done
+fi
+ktap_finish
