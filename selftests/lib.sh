@@ -178,6 +178,36 @@ kwik_family() {
 
 # ---- polling --------------------------------------------------------------
 
+# kwik_tlshd_version: the ktls-utils version of $KWIK_TLSHD ("1.4.0").
+kwik_tlshd_version() {
+	"$KWIK_TLSHD" -v 2>&1 | sed -n 's/.*ktls-utils \([0-9][0-9.]*\).*/\1/p' | head -n 1
+}
+
+# kwik_quic_skip_reason: why QUIC paths cannot run here, "" if they can.
+# They need kwik_quic.ko (the runner loads it with quic.ko when given
+# KWIK_QUIC_DIR), TLS (kwik_tls_skip_reason) and a tlshd of ktls-utils
+# >= 1.3 built with QUIC.  When the runner was given quic.ko but
+# kwik_quic is not loaded, "" too: the caller's setup then fails on it.
+kwik_quic_skip_reason() {
+	local v
+	if [ ! -d /sys/module/kwik_quic ]; then
+		[ -n "${KWIK_QUIC_MODULE:-}" ] ||
+			echo "no kwik_quic.ko/quic.ko: give the runner KWIK_QUIC_DIR (an lxin/quic build, Documentation/quic.rst)"
+		return 0
+	fi
+	v=$(kwik_tls_skip_reason)
+	if [ -n "$v" ]; then
+		echo "$v"
+		return 0
+	fi
+	v=$(kwik_tlshd_version)
+	case $v in
+	0.*|1.[012]|1.[012].*|"")
+		echo "tlshd ${v:-of unknown version} ($KWIK_TLSHD) cannot do QUIC handshakes: set KWIK_TLSHD to one of ktls-utils >= 1.3 built with QUIC"
+		;;
+	esac
+}
+
 # kwik_field FILE KEY: KEY=value from the last summary line of kwik_xfer
 # (" sessions=") or kwik_bench ("bench role="); pure bash, as forks are
 # slow under TCG.

@@ -50,34 +50,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- what is missing ------------------------------------------------------
 
-# The tlshd's ktls-utils version ("tlshd, built from ktls-utils 1.4.0 ...").
-tlshd_version() {
-	"$KWIK_TLSHD" -v 2>&1 | sed -n 's/.*ktls-utils \([0-9][0-9.]*\).*/\1/p' | head -n 1
-}
-
-quic_skip_reason() {
-	local v
-	if [ ! -d /sys/module/kwik_quic ]; then
-		if [ -n "${KWIK_QUIC_MODULE:-}" ]; then
-			# Asked for and not there: the setup case fails on it.
-			return 0
-		fi
-		echo "no kwik_quic.ko/quic.ko: give the runner KWIK_QUIC_DIR (an lxin/quic build, Documentation/quic.rst)"
-		return 0
-	fi
-	SKIP=$(kwik_tls_skip_reason)
-	if [ -n "$SKIP" ]; then
-		echo "$SKIP"
-		return 0
-	fi
-	v=$(tlshd_version)
-	case $v in
-	0.*|1.[012]|1.[012].*|"")
-		echo "tlshd ${v:-of unknown version} ($KWIK_TLSHD) cannot do QUIC handshakes: set KWIK_TLSHD to one of ktls-utils >= 1.3 built with QUIC"
-		;;
-	esac
-}
-SKIP=$(quic_skip_reason)
+SKIP=$(kwik_quic_skip_reason)
 
 # qcase DESC CMD...: one TAP point, SKIP with the reason when QUIC cannot
 # run here; CMD's output is shown as diagnostics either way.
@@ -180,16 +153,6 @@ ptx() { local v; v=$(pget kwc "$1" tx_bytes); echo "${v:-0}"; }
 
 # ---- transfers ------------------------------------------------------------
 
-field() {
-	local l line='' kv
-	while IFS= read -r l; do
-		[[ $l == *" sessions="* ]] && line=$l
-	done <"$1"
-	for kv in $line; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
-	done
-}
-
 # xfer SVC MIN_BYTES [ACTION AFTER_BYTES] -- SERVER_ARGS -- CLIENT_ARGS:
 # one kwik_xfer run; exit codes, byte counts and digests of both ends
 # must agree.  With ACTION, the client holds after half its payload
@@ -231,10 +194,10 @@ xfer() {
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
 	local ctx crx cdt cdr stx srx sdt sdr
-	ctx=$(field "$TMP/cli.out" tx) crx=$(field "$TMP/cli.out" rx)
-	cdt=$(field "$TMP/cli.out" tx_fnv) cdr=$(field "$TMP/cli.out" rx_fnv)
-	stx=$(field "$TMP/srv.out" tx) srx=$(field "$TMP/srv.out" rx)
-	sdt=$(field "$TMP/srv.out" tx_fnv) sdr=$(field "$TMP/srv.out" rx_fnv)
+	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
+	cdt=$(kwik_field "$TMP/cli.out" tx_fnv) cdr=$(kwik_field "$TMP/cli.out" rx_fnv)
+	stx=$(kwik_field "$TMP/srv.out" tx) srx=$(kwik_field "$TMP/srv.out" rx)
+	sdt=$(kwik_field "$TMP/srv.out" tx_fnv) sdr=$(kwik_field "$TMP/srv.out" rx_fnv)
 	if [ -n "$why" ]; then
 		:
 	elif [ "$crc" -ne 0 ] || [ "$src" -ne 0 ]; then
@@ -287,7 +250,7 @@ carried() {
 
 NPLAN=18
 ktap_plan $NPLAN
-ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
+ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(kwik_tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
 
 CERTS=$TMP/pki
 setup() {
