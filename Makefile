@@ -108,13 +108,15 @@ demo: deps
 demo-run:
 	@test -n "$(CK_KDIR)" || { echo "no kernel $(KERNEL) in $(KWIK_CACHE)/kernels (make deps)"; exit 1; }
 	@$(LOCK) $(MAKE) --no-print-directory check-build NOMOD=1
-	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
+	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) $(CK_QUIC) modules
 	selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --demo
 
 # ---- bench: Kwik vs MPTCP vs single-path TCP, netem-shaped links, in a VM --
 # CASES="[NAME=]RATE:RTT[:LOSS[:REORDER]],...[@FAIL_S] ..." (see
 # Documentation/performance.rst); BYTES per run (default 16M); SYSTEMS a
-# subset of "kwik cubic tls mptcp tcp ktls".
+# subset of "kwik cubic tls quic mptcp tcp ktls lxquic" (quic and lxquic
+# need KWIK_QUIC_DIR, a QUIC-capable KWIK_TLSHD and, for lxquic,
+# KWIK_QUIC_PERF: Documentation/quic.rst).
 CASES ?=
 BYTES ?=
 SYSTEMS ?=
@@ -126,7 +128,7 @@ bench: deps
 bench-run:
 	@test -n "$(CK_KDIR)" || { echo "no kernel $(KERNEL) in $(KWIK_CACHE)/kernels (make deps)"; exit 1; }
 	@$(LOCK) $(MAKE) --no-print-directory check-build NOMOD=1
-	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) modules
+	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) $(CK_QUIC) modules
 	KWIK_BENCH_CASES="$(CASES)" KWIK_BENCH_BYTES="$(BYTES)" \
 		KWIK_BENCH_SYSTEMS="$(SYSTEMS)" \
 		selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --bench
@@ -183,13 +185,15 @@ help:
 	@echo "                     fails on any debug report (Documentation/debug-lane.rst)"
 	@echo "  make demo          boot the VM, move data both ways over one AF_KWIK socket"
 	@echo "                     striped over two TLS paths, show per-path bytes"
-	@echo "  make bench         Kwik (plain, cc cubic, TLS paths) vs MPTCP vs best single TCP path"
+	@echo "  make bench         Kwik (plain, cc cubic, TLS, QUIC paths) vs MPTCP vs best single TCP path"
 	@echo "                     on netem links, in the VM: goodput, delivery gap, receiver"
 	@echo "                     buffer; CSV in build/bench/"
 	@echo "       CASES=\"balanced=10mbit:20ms,10mbit:20ms failover=10mbit:20ms,10mbit:20ms@3\""
 	@echo "                     [NAME=]RATE:RTT[:LOSS[:REORDER]] per path (or \"unshaped\"),"
 	@echo "                     @S blackholes link 1 at S seconds; BYTES=16M per run;"
-	@echo "                     SYSTEMS=\"kwik mptcp\" a subset of kwik cubic tls mptcp tcp ktls"
+	@echo "                     SYSTEMS=\"kwik mptcp\" a subset of kwik cubic tls quic mptcp tcp"
+	@echo "                     ktls lxquic (quic, lxquic: KWIK_QUIC_DIR, KWIK_TLSHD and"
+	@echo "                     KWIK_QUIC_PERF=lxin/quic's tests/perf_test; Documentation/quic.rst)"
 	@echo "                     (Documentation/performance.rst)"
 	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2"
 	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"

@@ -6,15 +6,21 @@
 # session; Kwik's default congestion control, bbr), Kwik with cubic
 # (cc cubic on paths and listeners), Kwik over TLS paths (kTLS,
 # handshakes by tlshd; skipped with the reason when there is no tlshd),
-# MPTCP (same kernel, same links: one subflow per link, the namespace's
-# default congestion control), plain TCP on the best link alone and TCP
-# with kTLS (fixed key, the cipher tlshd picks) on it, measured by
-# kwik_bench at the receiver.
+# Kwik over QUIC paths (kwik_quic.ko over lxin/quic; skipped with the
+# reason without it or a QUIC-capable tlshd), MPTCP (same kernel, same
+# links: one subflow per link, the namespace's default congestion
+# control), plain TCP on the best link alone and TCP with kTLS (fixed
+# key, the cipher tlshd picks) on it, measured by kwik_bench at the
+# receiver; and lxin/quic's own perf_test on the best link (KWIK_QUIC_PERF,
+# its throughput mode), timed by its client.
 #
 #	  kwc (client)                                   kws1 (server)
 #	  kwc-1 10.0.1.1 ------- link 1 (netem) -------- 10.0.1.2  kwik listener :7000
 #	  kwc-2 10.0.2.1 ------- link 2 (netem) -------- 10.0.2.2  kwik tls      :7001
+#	                                                           kwik cubic    :7002
+#	                                                           kwik quic udp :7003
 #	                                                           mptcp/tcp     :9000
+#	                                                           perf_test udp :9100
 #	  ...                                                      (signal endpoints)
 #
 # Cases (KWIK_BENCH_CASES, or "make bench CASES=..."): space-separated,
@@ -41,10 +47,13 @@ BENCH=$KWIK_BIN/kwik_bench
 SVC=7
 TSVC=8		# the same links as TLS paths
 CSVC=9		# the same links, paths with cc cubic
+QSVC=10		# the same links as QUIC paths
 KPORT=7000
 TPORT=7001
 CPORT=7002
+QPORT=7003
 MPORT=9000
+LQPORT=9100	# lxin/quic's perf_test
 if [ -n "${KWIK_BENCH_OUT:-}" ]; then
 	OUTDIR=$KWIK_BENCH_OUT
 elif [ -d /run/kwik ] && [ -w /run/kwik ]; then
@@ -58,13 +67,24 @@ TMP=$(mktemp -d /tmp/kwik-bench.XXXXXX)
 trap 'kwik_tlshd_stop_all; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
 export KWIK_TLSHD_RUN=$TMP/tlshd	# lib.sh: tlshd logs and pid files
 # KWIK_BENCH_SYSTEMS: a subset, e.g. "kwik cubic mptcp" (make bench SYSTEMS=...)
-SYSTEMS=${KWIK_BENCH_SYSTEMS:-"kwik cubic tls mptcp tcp ktls"}
+SYSTEMS=${KWIK_BENCH_SYSTEMS:-"kwik cubic tls quic mptcp tcp ktls lxquic"}
 # udev loads the CPU's AES module at boot on a real machine; this VM has
 # no udev, and without it kTLS gets the table-based generic AES.
 modprobe -q aesni_intel 2>/dev/null || true
 TLS_SKIP=$(kwik_tls_skip_reason)
 [ -n "$TLS_SKIP" ] || kwik_tls_certs "$TMP/pki" >/dev/null ||
 	TLS_SKIP="cannot make test certificates"
+QUIC_SKIP=$TLS_SKIP
+[ -n "$QUIC_SKIP" ] || QUIC_SKIP=$(kwik_quic_skip_reason)
+if [ ! -d /sys/module/quic ]; then
+	LXQ_SKIP="no quic.ko (give the runner KWIK_QUIC_DIR)"
+elif [ -z "${KWIK_QUIC_PERF:-}" ]; then
+	LXQ_SKIP="no lxin/quic perf_test (KWIK_QUIC_PERF)"
+elif [ ! -r "$TMP/pki/srv.key" ]; then
+	LXQ_SKIP="no test certificates"
+else
+	LXQ_SKIP=
+fi
 
 for f in "$KWIKCTL" "$BENCH"; do
 	[ -x "$f" ] || { echo "bench: $f not built"; exit 1; }
@@ -125,8 +145,10 @@ run_one() {
 	tls) sargs=(-f kwik -s "$TSVC") cargs=(-f kwik -s "$TSVC") ;;
 	cubic) sargs=(-f kwik -s "$CSVC") cargs=(-f kwik -s "$CSVC") ;;
 	mptcp) sargs=(-f mptcp -a "0.0.0.0:$MPORT") cargs=(-f mptcp -a "10.0.1.2:$MPORT") ;;
+	quic) sargs=(-f kwik -s "$QSVC") cargs=(-f kwik -s "$QSVC") ;;
 	tcp|ktls) sargs=(-f "$sys" -a "0.0.0.0:$MPORT")
 		cargs=(-f "$sys" -a "10.0.$BEST.2:$MPORT") ;;
+	lxquic) run_lxquic "$to"; return ;;
 	esac
 	rm -f "$TMP/ready" "$TMP/srv.out" "$TMP/cli.out"
 	ip netns exec kws1 "$BENCH" server "${sargs[@]}" -t "$to" \
@@ -149,7 +171,7 @@ run_one() {
 			done
 		fi
 	fi
-	if [ -n "$fail" ] && [ "$sys" != tcp ] && [ "$sys" != ktls ]; then
+	if [ -n "$fail" ] && [ -n "${FIRST_PATH[$sys]+x}" ]; then
 		# The failover instant is part of the case's definition.
 		while kill -0 "$cpid" 2>/dev/null &&
 			[ $(($(date +%s%N) - t0)) -lt $((fail * 1000000000)) ]; do
@@ -161,6 +183,38 @@ run_one() {
 	wait "$spid" || src=$?
 	[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$(field "$TMP/srv.out" verify)" = ok ]
 }
+
+# run_lxquic TIMEOUT_S: lxin/quic's perf_test, server in kws1 and client
+# in kwc over the best link; its client times the transfer (first send to
+# the server's answer after the last byte).  Writes a summary line like
+# kwik_bench's to $TMP/srv.out (verify=none: perf_test checks no data).
+_lxq_listening() { grep -q "Waiting for New Connection" "$TMP/lxq-srv.out"; }
+run_lxquic() {
+	local to=$1 spid crc=0 ms
+	rm -f "$TMP/srv.out" "$TMP/cli.out" "$TMP/lxq-srv.out"
+	ip netns exec kws1 stdbuf -oL "$KWIK_QUIC_PERF" -l -a "10.0.$BEST.2" \
+		-p "$LQPORT" -k "$TMP/pki/srv.key" -c "$TMP/pki/srv.pem" \
+		>"$TMP/lxq-srv.out" 2>&1 &
+	spid=$!
+	if kwik_poll 10 _lxq_listening; then
+		ip netns exec kwc timeout -k 5 "$to" "$KWIK_QUIC_PERF" \
+			-a "10.0.$BEST.2" -p "$LQPORT" -t "$BYTES_N" \
+			>"$TMP/cli.out" 2>&1 || crc=$?
+	else
+		crc=1
+	fi
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	ms=$(sed -n 's/^Total time: *\([0-9]*\) ms.*/\1/p' "$TMP/cli.out")
+	[ "$crc" -eq 0 ] && [ "${ms:-0}" -gt 0 ] || return 1
+	echo "bench role=server fam=lxquic bytes=$BYTES_N secs=$((ms / 1000)) goodput_mbit=$(awk \
+		-v b="$BYTES_N" -v m="$ms" 'BEGIN { printf "%.2f", b * 8 / m / 1000 }') verify=none" \
+		>"$TMP/srv.out"
+}
+
+# The multipath systems (failover blackholes link 1 under them; the others
+# are single-path baselines), and for Kwik's the client path on link 1.
+declare -A FIRST_PATH=([kwik]=1 [tls]=101 [cubic]=201 [quic]=301 [mptcp]="")
 
 # setup_case: topology, Kwik paths, MPTCP endpoints.
 setup_case() {
@@ -207,6 +261,20 @@ setup_case() {
 			kwik_wait_path_up kwc $((100 + i)) 30 >/dev/null || return 1
 		done
 	fi
+	if [[ " $SYSTEMS " == *" quic "* ]] && [ -z "$QUIC_SKIP" ]; then
+		# The tlshd started above (KWIK_TLSHD: one that does QUIC).
+		kc kwc service add "$QSVC" >/dev/null || return 1
+		for i in $(seq 1 "$n"); do
+			kc kws1 listener add local "10.0.$i.2:$QPORT" transport quic \
+				tls >/dev/null &&
+			kc kwc path add service "$QSVC" id $((300 + i)) \
+				remote "10.0.$i.2:$QPORT" transport quic tls \
+				peer-name srv-a.example >/dev/null || return 1
+		done
+		for i in $(seq 1 "$n"); do
+			kwik_wait_path_up kwc $((300 + i)) 30 >/dev/null || return 1
+		done
+	fi
 	# MPTCP: the server announces its other addresses; the client's
 	# fullmesh endpoint on each link lets it answer from its own address
 	# on that link.  One subflow per link is the intent; the run says so
@@ -226,8 +294,8 @@ setup_case() {
 BYTES_N=$(numfmt --from=iec "$BYTES")
 echo "kwik bench: kernel $(uname -r), $BYTES per run, $(nproc) CPUs (TCG: absolute numbers are the VM's)"
 echo "AES driver for gcm(aes): $(awk '/^name/ { n = $3 } /^driver/ && n == "gcm(aes)" { print $3; exit }' /proc/crypto 2>/dev/null || echo ?)"
-echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,max_gap_ms,peak_buffered_bytes,status" >"$CSV"
-printf '\n%-14s %-6s %9s %8s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" "/ktls" gap_ms peak_buf status
+echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,ratio_to_lxquic,max_gap_ms,peak_buffered_bytes,status" >"$CSV"
+printf '\n%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" "/ktls" "/lxquic" gap_ms peak_buf status
 rc=0 ncase=0
 for c in $CASES; do
 	name=${c%%=*}
@@ -261,8 +329,14 @@ for c in $CASES; do
 		rc=1
 	fi
 	for sys in $SYSTEMS; do
-		if [ "$sys" = tls ] && [ -n "$TLS_SKIP" ]; then
-			ST[$sys]="skip: $TLS_SKIP"
+		skip=
+		case $sys in
+		tls) skip=$TLS_SKIP ;;
+		quic) skip=$QUIC_SKIP ;;
+		lxquic) skip=$LXQ_SKIP ;;
+		esac
+		if [ -n "$skip" ]; then
+			ST[$sys]="skip: $skip"
 			continue
 		fi
 		if run_one "$sys" "$fail"; then
@@ -277,32 +351,27 @@ for c in $CASES; do
 		PEAK[$sys]=$(field "$TMP/srv.out" peak_buffered)
 		# Restore link 1 after a failover run.
 		[ -z "$fail" ] || kwik_link_netem 1 "$(netem_of "${PATHS[0]}")"
-		if [ "$sys" = kwik ] && [ -n "$fail" ]; then
-			kwik_wait_path_up kwc 1 30 >/dev/null || true
-		fi
-		if [ "$sys" = tls ] && [ -n "$fail" ]; then
-			kwik_wait_path_up kwc 101 30 >/dev/null || true
-		fi
-		if [ "$sys" = cubic ] && [ -n "$fail" ]; then
-			kwik_wait_path_up kwc 201 30 >/dev/null || true
+		if [ -n "$fail" ] && [ -n "${FIRST_PATH[$sys]:-}" ]; then
+			kwik_wait_path_up kwc "${FIRST_PATH[$sys]}" 30 >/dev/null || true
 		fi
 	done
 	for sys in $SYSTEMS; do
-		read -r pct rm rs rk <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
+		read -r pct rm rs rk rq <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
 			-v m="${G[mptcp]:-0}" -v t="${G[tcp]:-0}" \
-			-v k="${G[ktls]:-0}" 'BEGIN {
-			rm = "-"; rs = "-"; rk = "-"
+			-v k="${G[ktls]:-0}" -v q="${G[lxquic]:-0}" 'BEGIN {
+			rm = "-"; rs = "-"; rk = "-"; rq = "-"
 			if (m > 0) rm = sprintf("%.3f", g / m)
 			if (t > 0) rs = sprintf("%.3f", g / t)
 			if (k > 0) rk = sprintf("%.3f", g / k)
+			if (q > 0) rq = sprintf("%.3f", g / q)
 			pct = "-"
 			if (s > 0) pct = sprintf("%.1f", 100 * g / s)
-			printf "%s %s %s %s\n", pct, rm, rs, rk }')"
+			printf "%s %s %s %s %s\n", pct, rm, rs, rk, rq }')"
 		gap=${GAP[$sys]:--}
-		case $sys in tcp|ktls) [ -z "$fail" ] || gap="$gap(no failover)" ;; esac
-		printf '%-14s %-6s %9s %8s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
-			"${G[$sys]:--}" "$pct" "$rm" "$rs" "$rk" "$gap" "${PEAK[$sys]:--}" "${ST[$sys]}"
-		echo "$name,$sys,${#PATHS[@]},${G[$sys]:-},$pct,$rm,$rs,$rk,${GAP[$sys]:-},${PEAK[$sys]:-},${ST[$sys]}" >>"$CSV"
+		[ -n "${FIRST_PATH[$sys]+x}" ] || [ -z "$fail" ] || gap="$gap(no failover)"
+		printf '%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
+			"${G[$sys]:--}" "$pct" "$rm" "$rs" "$rk" "$rq" "$gap" "${PEAK[$sys]:--}" "${ST[$sys]}"
+		echo "$name,$sys,${#PATHS[@]},${G[$sys]:-},$pct,$rm,$rs,$rk,$rq,${GAP[$sys]:-},${PEAK[$sys]:-},${ST[$sys]}" >>"$CSV"
 	done
 	unset G GAP PEAK ST
 	kwik_tlshd_stop_all
@@ -314,5 +383,7 @@ echo "does not blackhole the tcp run.  %rates: goodput / summed netem rates."
 echo "kwik, tls: Kwik's default cc (bbr); cubic: Kwik with cc cubic on paths and listeners."
 echo "tls: Kwik over TLS paths (kTLS); ktls: TCP with kTLS on the tcp link (fixed"
 echo "key, no handshake); /ktls is the cost of Kwik over the same encryption."
+echo "quic: Kwik over QUIC paths (kwik_quic.ko); lxquic: lxin/quic's perf_test on"
+echo "the tcp link; /lxquic is the cost of Kwik over the same QUIC."
 echo "results: $CSV"
 exit $rc

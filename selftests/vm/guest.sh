@@ -114,7 +114,7 @@ fi
 QUIC_DEPS="udp_tunnel ip6_udp_tunnel crypto_null gf128mul ghash-generic gcm ccm
 	libchacha chacha_generic libpoly1305 poly1305_generic chacha20poly1305"
 export KWIK_QUIC_LOAD_LOG="$OUT/quic-load.log"
-if [ -n "${KWIK_QUIC_MODULE:-}" ] && [ -n "$ko_loaded" ] && [ "$KWIK_MODE" = check ]; then
+if [ -n "${KWIK_QUIC_MODULE:-}" ] && [ -n "$ko_loaded" ] && [ "$KWIK_MODE" != demo ]; then
 	{
 		for m in $QUIC_DEPS; do
 			modprobe "$m" || echo "modprobe $m failed"
@@ -137,7 +137,10 @@ if [ "$KWIK_MODE" = demo ] || [ "$KWIK_MODE" = bench ]; then
 	cd "$KWIK_SRC" &&
 		timeout -k 10 "$KWIK_TEST_TIMEOUT" bash "selftests/vm/$KWIK_MODE.sh" >>"$OUT/tap" 2>&1
 	echo "$?" >"$OUT/demo.rc"
-	[ -z "$ko_loaded" ] || rmmod kwik >>"$OUT/tap" 2>&1
+	if [ -n "$ko_loaded" ]; then
+		[ ! -d /sys/module/kwik_quic ] || rmmod kwik_quic
+		rmmod kwik
+	fi >>"$OUT/tap" 2>&1
 	dmesg >"$OUT/dmesg"
 	echo KWIK-DEMO-DONE >"$OUT/success"
 	exit

@@ -20,7 +20,9 @@
 # (tlshd for the TLS tests; default: the one "make deps" unpacked, named in
 # /var/cache/kwik/tlshd/env), KWIK_QUIC_DIR (an lxin/quic build: the guest
 # loads DIR/quic.ko and its dependencies, then kwik_quic.ko from beside
-# the --ko kwik.ko; see Documentation/quic.rst).
+# the --ko kwik.ko; see Documentation/quic.rst), KWIK_QUIC_PERF (make
+# bench: lxin/quic's tests/perf_test, in its build tree, for the lxquic
+# baseline).
 #
 # The guest streams TAP 13 into a writable 9p share; this script shows it
 # as it arrives, then prints "N passed, N failed, N skipped" and exits 0
@@ -144,6 +146,7 @@ if [ -z "${KWIK_TLSHD:-}" ] && [ -r "$cache/tlshd/env" ]; then
 	# shellcheck disable=SC1091
 	KWIK_TLSHD=$(. "$cache/tlshd/env" && echo "${TLSHD:-}")
 fi
+[ -z "${KWIK_QUIC_PERF:-}" ] || KWIK_QUIC_PERF=$(realpath -m "$KWIK_QUIC_PERF")
 if [ -n "${KWIK_TLSHD:-}" ]; then
 	KWIK_TLSHD=$(realpath -m "$KWIK_TLSHD")
 	echo "# tlshd: $KWIK_TLSHD"
@@ -161,7 +164,8 @@ fi
 	printf 'KWIK_SLOW=%q\n' "$slow"
 	printf 'KWIK_MODE=%q\n' "$mode"
 	# Optional extras the tests may use.
-	for v in KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES KWIK_BENCH_SYSTEMS; do
+	for v in KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES KWIK_BENCH_SYSTEMS \
+		KWIK_QUIC_PERF; do
 		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
 	done
 } >"$out/env"
