@@ -631,6 +631,19 @@ static void join_badmac(int fd)
 }
 
 /*
+ * No answer to the OPEN just sent on @fd: the PONG to a PING sent after it
+ * shows that the kernel has read the OPEN; an OPEN_ACK queued before may
+ * still follow it (control frames go first), so listen a second more.
+ * Short whatever -t says: meanwhile the peer reads none of its other
+ * paths, and the kernel fails a path it hears nothing on for 5 s.
+ */
+static void no_answer(int fd)
+{
+	probe(fd);
+	watch(fd, 1000, is_open_answer);
+}
+
+/*
  * A client whose OPEN_ACK was lost with its path opens again on another:
  * on a 2nd path an OPEN with another key gets no answer, the same OPEN
  * gets an OPEN_ACK, and once the 1st path is gone the session works on
@@ -650,7 +663,7 @@ static void reopen(int fd)
 	if (fd2 < 0)
 		return;
 	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key ^ 1);
-	watch(fd2, O.timeout, is_open_answer);
+	no_answer(fd2);
 	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key);
 	watch(fd2, O.timeout, is_open_answer);
 	close(fd);
@@ -658,8 +671,7 @@ static void reopen(int fd)
 	fd3 = another_path();
 	if (fd3 >= 0) {
 		send_open_key(fd3, FT_OPEN, s, O.service, 1 << 20, key);
-		watch(fd3, O.timeout, is_open_answer);
-		probe(fd3);
+		no_answer(fd3);
 		close(fd3);
 	}
 	send_reset(fd2, s, RR_ABORT);
