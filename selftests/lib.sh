@@ -208,6 +208,36 @@ kwik_quic_skip_reason() {
 	esac
 }
 
+# kwik_pget NS ID KEY: KEY of path ID in "kwikctl -j path show" (strings
+# unquoted; empty for null or absent).  Pure bash: forks are slow under TCG.
+kwik_pget() {
+	local js obj
+	js=$(ip netns exec "$1" "$KWIKCTL" -j path show 2>/dev/null) || return 1
+	obj=${js#*\{\"id\":"$2",}
+	[ "$obj" != "$js" ] || return 1
+	obj=${obj%%\{\"id\":*}
+	if [[ $obj =~ \"$3\":\"([^\"]*)\" ]]; then
+		echo "${BASH_REMATCH[1]}"
+	elif [[ $obj =~ \"$3\":([0-9a-z]+) ]]; then
+		[ "${BASH_REMATCH[1]}" = null ] || echo "${BASH_REMATCH[1]}"
+	fi
+}
+
+# kwik_path_check NS ID KEY=VALUE...: exact JSON values of path ID; says
+# which differ (and shows the path) otherwise.
+kwik_path_check() {
+	local ns=$1 id=$2 kv v bad=
+	shift 2
+	for kv in "$@"; do
+		v=$(kwik_pget "$ns" "$id" "${kv%%=*}")
+		[ "$v" = "${kv#*=}" ] || bad+=" ${kv%%=*}='$v' (want '${kv#*=}')"
+	done
+	[ -z "$bad" ] && return 0
+	echo "path $id:$bad"
+	ip netns exec "$ns" "$KWIKCTL" -j path show "$id"
+	return 1
+}
+
 # kwik_field FILE KEY: KEY=value from the last summary line of kwik_xfer
 # (" sessions=") or kwik_bench ("bench role="); pure bash, as forks are
 # slow under TCG.

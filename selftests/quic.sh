@@ -74,26 +74,12 @@ qcase() {
 
 # ---- path state from kwikctl (as tls.sh) ---------------------------------
 
-# pget NS ID KEY: KEY of path ID in "kwikctl -j path show".
-pget() {
-	local js obj
-	js=$(kc "$1" -j path show 2>/dev/null) || return 1
-	obj=${js#*\{\"id\":"$2",}
-	[ "$obj" != "$js" ] || return 1
-	obj=${obj%%\{\"id\":*}
-	if [[ $obj =~ \"$3\":\"([^\"]*)\" ]]; then
-		echo "${BASH_REMATCH[1]}"
-	elif [[ $obj =~ \"$3\":([0-9a-z]+) ]]; then
-		[ "${BASH_REMATCH[1]}" = null ] || echo "${BASH_REMATCH[1]}"
-	fi
-}
-
 NOTUP="down|connecting|handshake"
 
 _pis() {
 	local e
-	PSTATE=$(pget "$1" "$2" state) || return 1
-	e=$(pget "$1" "$2" error_name)
+	PSTATE=$(kwik_pget "$1" "$2" state) || return 1
+	e=$(kwik_pget "$1" "$2" error_name)
 	[[ "|$3|" == *"|$PSTATE|"* ]] && [ "${e:--}" = "$4" ]
 }
 
@@ -103,25 +89,12 @@ expect_state() {
 	T0=
 	if ! kwik_poll "$t" _pis "$ns" "$id" "$st" "$err"; then
 		echo "path $id: want state $st error $err within $t s;" \
-			"state '$(pget "$ns" "$id" state)' error '$(pget "$ns" "$id" error_name)'"
+			"state '$(kwik_pget "$ns" "$id" state)' error '$(kwik_pget "$ns" "$id" error_name)'"
 		kc "$ns" path show
 		return 1
 	fi
 	ELAPSED=$(($(now_ms) - t0))
 	echo "path $id: $PSTATE${err#-} after $ELAPSED ms"
-}
-
-check_fields() {
-	local ns=$1 id=$2 kv v bad=
-	shift 2
-	for kv in "$@"; do
-		v=$(pget "$ns" "$id" "${kv%%=*}")
-		[ "$v" = "${kv#*=}" ] || bad+=" ${kv%%=*}='$v' (want '${kv#*=}')"
-	done
-	[ -z "$bad" ] && return 0
-	echo "path $id:$bad"
-	kc "$ns" -j path show "$id"
-	return 1
 }
 
 # ids NS OBJECT KEY VALUE: IDs of the paths/listeners whose KEY is VALUE.
@@ -149,7 +122,7 @@ for o in d:
 }
 
 # ptx ID: tx_bytes of client path ID.
-ptx() { local v; v=$(pget kwc "$1" tx_bytes); echo "${v:-0}"; }
+ptx() { local v; v=$(kwik_pget kwc "$1" tx_bytes); echo "${v:-0}"; }
 
 # ---- transfers ------------------------------------------------------------
 
@@ -331,7 +304,7 @@ path1_up() {
 	kc kwc path add service 7 id 1 remote "10.0.1.2:$PORT" transport quic \
 		tls peer-name "$PEER" || return 1
 	expect_state kwc 1 up - $((30 * SLOW)) &&
-	check_fields kwc 1 transport=quic security=tls peer_name=$PEER error_name= ||
+	kwik_path_check kwc 1 transport=quic security=tls peer_name=$PEER error_name= ||
 		return 1
 	kc kwc path show
 	# Server paths belong to their listener ("paths" in listener show).
@@ -352,7 +325,7 @@ qcase "1 quic path: 1M echo, 1M client->server (receipt), 1M server->client, byt
 metrics() {
 	local k v bad=
 	for k in srtt_us cwnd_bytes; do
-		v=$(pget kwc 1 "$k")
+		v=$(kwik_pget kwc 1 "$k")
 		echo "path 1 $k=$v"
 		[ "${v:-0}" -gt 0 ] || bad+=" $k"
 	done
@@ -360,17 +333,20 @@ metrics() {
 }
 qcase "path 1 metrics from quic.ko: srtt_us and cwnd_bytes non-zero" metrics
 
-# Shaped links: on an unshaped veth under TCG a QUIC path is CPU-bound
-# long before its congestion window fills, so its RTT-based estimate
-# stays best and one path may rightly take a whole session.
+# striped BYTES: an echo of BYTES on service 7 carried by paths 1 and 2,
+# over links shaped for it: on an unshaped veth under TCG a QUIC path is
+# CPU-bound long before its congestion window fills, so its RTT-based
+# estimate stays best and one path may rightly take a whole session.
+striped() {
+	kwik_link_netem 1 "rate 10mbit delay 5ms" &&
+	kwik_link_netem 2 "rate 10mbit delay 5ms" || return 1
+	XFER_PATHS="1 2" echo_xfer 7 "$1" && carried 1 2 || return 1
+	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+}
 path2_up() {
 	kc kwc path add service 7 id 2 remote "10.0.2.2:$PORT" transport quic \
 		tls peer-name "$PEER" || return 1
-	expect_state kwc 2 up - $((30 * SLOW)) || return 1
-	kwik_link_netem 1 "rate 10mbit delay 5ms" &&
-	kwik_link_netem 2 "rate 10mbit delay 5ms" || return 1
-	XFER_PATHS="1 2" echo_xfer 7 2M && carried 1 2 || return 1
-	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+	expect_state kwc 2 up - $((30 * SLOW)) && striped 2M
 }
 qcase "2 quic paths, 10mbit/10ms RTT each: 2M echo byte-exact, striped over both" path2_up
 
@@ -382,7 +358,7 @@ mixed() {
 		return 1
 	expect_state kwc 81 up - $((30 * SLOW)) &&
 	expect_state kwc 82 up - $((30 * SLOW)) &&
-	check_fields kwc 82 transport=tcp security=tls || return 1
+	kwik_path_check kwc 82 transport=tcp security=tls || return 1
 	XFER_PATHS="81 82" echo_xfer 8 2M && carried 81 82
 }
 qcase "mixed session: a quic path and a tls (tcp) path, 2M echo byte-exact over both" mixed
@@ -395,7 +371,7 @@ many() {
 	expect_state kwc 91 up - $((30 * SLOW)) || return 1
 	XFER_PATHS=91 xfer 9 $((NSESS * 2 * 128 * 1024)) -- -c "$NSESS" -m echo -- \
 		-m echo -b 128K -P "$NSESS" || return 1
-	[ "$(pget kwc 91 sessions)" = 0 ] || { echo "sessions left on path 91"; return 1; }
+	[ "$(kwik_pget kwc 91 sessions)" = 0 ] || { echo "sessions left on path 91"; return 1; }
 }
 qcase "$NSESS concurrent sessions over one quic path: 128K echo each, byte-exact" many
 
@@ -476,15 +452,9 @@ peer_close() {
 }
 qcase "peer closes the QUIC connection of path 1 mid-transfer: $FBYTES echo byte-exact, path 1 ECONNRESET" peer_close
 
-# Rate-limited links, as for striping above: unshaped, one QUIC path
-# may carry a whole session under TCG (Documentation/quic.rst, Limits).
 reopen1() {
 	kc kws1 listener add local "10.0.1.2:$PORT" transport quic tls &&
-	expect_state kwc 1 up - $((60 * SLOW)) &&
-	kwik_link_netem 1 "rate 10mbit delay 5ms" &&
-	kwik_link_netem 2 "rate 10mbit delay 5ms" || return 1
-	XFER_PATHS="1 2" echo_xfer 7 1M && carried 1 2 || return 1
-	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+	expect_state kwc 1 up - $((60 * SLOW)) && striped 1M
 }
 qcase "listener back: path 1 reconnects; 1M echo byte-exact over both quic paths" reopen1
 

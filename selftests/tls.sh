@@ -102,21 +102,6 @@ tlshd_diag() {
 
 # ---- path state from kwikctl ---------------------------------------------
 
-# pget NS ID KEY: KEY of path ID in "kwikctl -j path show" (strings
-# unquoted; empty for null or absent).  Pure bash: forks are slow under TCG.
-pget() {
-	local js obj
-	js=$(kc "$1" -j path show 2>/dev/null) || return 1
-	obj=${js#*\{\"id\":"$2",}
-	[ "$obj" != "$js" ] || return 1
-	obj=${obj%%\{\"id\":*}
-	if [[ $obj =~ \"$3\":\"([^\"]*)\" ]]; then
-		echo "${BASH_REMATCH[1]}"
-	elif [[ $obj =~ \"$3\":([0-9a-z]+) ]]; then
-		[ "${BASH_REMATCH[1]}" = null ] || echo "${BASH_REMATCH[1]}"
-	fi
-}
-
 # ptext NS ID: "STATE ERROR" columns of path ID in the text "path show".
 ptext() {
 	kc "$1" path show | awk -v id="$2" '
@@ -132,8 +117,8 @@ NOTUP="down|connecting|handshake"
 # that error ("-" for none); the state seen is left in PSTATE.
 _pis() {
 	local e
-	PSTATE=$(pget "$1" "$2" state) || return 1
-	e=$(pget "$1" "$2" error_name)
+	PSTATE=$(kwik_pget "$1" "$2" state) || return 1
+	e=$(kwik_pget "$1" "$2" error_name)
 	[[ "|$3|" == *"|$PSTATE|"* ]] && [ "${e:--}" = "$4" ]
 }
 
@@ -146,7 +131,7 @@ expect_state() {
 	T0=
 	if ! kwik_poll "$t" _pis "$ns" "$id" "$st" "$err"; then
 		echo "path $id: want state $st error $err within $t s;" \
-			"JSON state '$(pget "$ns" "$id" state)' error '$(pget "$ns" "$id" error_name)'"
+			"JSON state '$(kwik_pget "$ns" "$id" state)' error '$(kwik_pget "$ns" "$id" error_name)'"
 		kc "$ns" path show
 		return 1
 	fi
@@ -161,20 +146,6 @@ expect_state() {
 	txt="path $id: $PSTATE"
 	[ "$err" = - ] || txt+=", $err"
 	echo "$txt after $ELAPSED ms"
-}
-
-# check_fields NS ID KEY=VALUE...: exact JSON values of path ID.
-check_fields() {
-	local ns=$1 id=$2 kv v bad=
-	shift 2
-	for kv in "$@"; do
-		v=$(pget "$ns" "$id" "${kv%%=*}")
-		[ "$v" = "${kv#*=}" ] || bad+=" ${kv%%=*}='$v' (want '${kv#*=}')"
-	done
-	[ -z "$bad" ] && return 0
-	echo "path $id:$bad"
-	kc "$ns" -j path show "$id"
-	return 1
 }
 
 # tls_stat NS: "TX RX" software kTLS sockets open in NS.
@@ -210,7 +181,7 @@ start_server() {
 }
 
 # ptx NS ID: tx_bytes of path ID.
-ptx() { local v; v=$(pget "$1" "$2" tx_bytes); echo "${v:-0}"; }
+ptx() { local v; v=$(kwik_pget "$1" "$2" tx_bytes); echo "${v:-0}"; }
 
 # xfer SVC BYTES SERVER_ARGS... -- CLIENT_ARGS...: one session; both exit
 # codes, byte counts, digests.  With XFER_PATHS="1 2", also prints how
@@ -342,7 +313,7 @@ path1_up() {
 	kc kwc path add service "$SVC" id 1 remote "10.0.1.2:$PORT" tls peer-name "$PEER" ||
 		return 1
 	expect_state kwc 1 up - $((30 * SLOW)) &&
-	check_fields kwc 1 security=tls peer_name=$PEER key_serial=0 handshake_timeout_ms=5000 error_name=
+	kwik_path_check kwc 1 security=tls peer_name=$PEER key_serial=0 handshake_timeout_ms=5000 error_name=
 }
 tcase "path 1 (tls, peer-name $PEER) up; JSON security tls, peer_name, no error" path1_up
 
@@ -364,7 +335,7 @@ path2_up() {
 	kc kwc path add service "$SVC" id 2 remote "10.0.2.2:$PORT" tls peer-name "$PEER" ||
 		return 1
 	expect_state kwc 2 up - $((30 * SLOW)) &&
-	check_fields kwc 2 security=tls peer_name=$PEER &&
+	kwik_path_check kwc 2 security=tls peer_name=$PEER &&
 	expect_ktls kwc 2 && expect_ktls kws1 2
 }
 tcase "path 2 (tls, link 2) up; 2 kTLS sockets at each end" path2_up
@@ -456,12 +427,12 @@ bad_path3() {
 # still_bad: after a transfer, path 3 is still not up, with its error.
 still_bad() {
 	local st
-	st=$(pget kwc 3 state)
+	st=$(kwik_pget kwc 3 state)
 	[ "$st" != up ] || { echo "path 3 is up"; return 1; }
 	expect_state kwc 3 "$NOTUP" EACCES $((30 * SLOW))
 }
 good_and_bad() {
-	echo_xfer "$SVC" 1M && still_bad && check_fields kwc 1 state=up && check_fields kwc 2 state=up
+	echo_xfer "$SVC" 1M && still_bad && kwik_path_check kwc 1 state=up && kwik_path_check kwc 2 state=up
 }
 
 tcase "wrong peer name (srv-b.example): path 3 not up, EACCES" bad_path3 srv-b.example
@@ -545,7 +516,7 @@ psk_up() {
 	kc kwc path add service 10 id 100 remote "10.0.1.2:$PSKPORT" psk key-serial "$PSK_GOOD" ||
 		return 1
 	expect_state kwc 100 up - $((30 * SLOW)) &&
-	check_fields kwc 100 security=psk key_serial="$PSK_GOOD" error_name=
+	kwik_path_check kwc 100 security=psk key_serial="$PSK_GOOD" error_name=
 }
 pcase "PSK path (key kwik-psk-good) up; JSON security psk, key_serial" psk_up
 pcase "PSK: 1M echo byte-exact" echo_xfer 10 1M
@@ -590,7 +561,7 @@ stopped_tlshd() {
 	kc kwc path add service 13 id 130 remote "10.0.1.2:$PORT" tls peer-name "$PEER" \
 		handshake-timeout "$HS_TIMEOUT" || return 1
 	expect_state kwc 130 "$NOTUP" ETIMEDOUT $(((HS_TIMEOUT + HS_SLACK) / 1000 + 5)) || return 1
-	check_fields kwc 130 handshake_timeout_ms="$HS_TIMEOUT" || return 1
+	kwik_path_check kwc 130 handshake_timeout_ms="$HS_TIMEOUT" || return 1
 	# From path add to the path-down event (the first for path 130).
 	ELAPSED=$(awk '$2 == "path-down" && $4 == 130 { print $1; exit }' "$TMP/mon.kwc")
 	[ -n "$ELAPSED" ] || { echo "no path-down event for path 130"; return 1; }
@@ -613,7 +584,7 @@ pending_del() {
 	kc kwc path del 140 || return 1
 	el=$(($(now_ms) - t0))
 	echo "path del during the handshake took $el ms"
-	[ -z "$(pget kwc 140 state)" ] || { echo "path 140 still there"; return 1; }
+	[ -z "$(kwik_pget kwc 140 state)" ] || { echo "path 140 still there"; return 1; }
 	[ "$el" -le $((5000 * SLOW)) ]
 }
 tcase "tlshd stopped: a path in state handshake is deleted at once" pending_del
