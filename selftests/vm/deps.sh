@@ -193,7 +193,8 @@ if [ -n "${KWIK_REFRESH:-}" ] || ! tlshd_env >/dev/null; then
 		touch "$dst/.complete"
 	fi
 fi
-tlshd_env >"$TLSHD_ROOT/env"
+# Renamed into place: a concurrent "make deps" may be reading it.
+tlshd_env >"$TLSHD_ROOT/env.$$" && mv -f "$TLSHD_ROOT/env.$$" "$TLSHD_ROOT/env"
 # shellcheck disable=SC1091
 . "$TLSHD_ROOT/env"
 # Its libraries must resolve against bookworm's (installed above).
