@@ -8,7 +8,8 @@
 #	  path 1: 10.0.1.1 ---- veth (tcp, insecure) ---- 10.0.1.2:7000 listener
 #
 # 1 B, 64 KiB and 16 MiB client->server and server->client, echo, a
-# non-blocking run, a file with cmp, then the link shaped with netem.
+# non-blocking run, a file with cmp, then the link shaped with netem,
+# and the only path stalling mid-transfer.
 # Every case: both ends verify the deterministic data byte by byte, and
 # the digest the sender reports equals the digest the receiver reports.
 set -u
@@ -87,7 +88,7 @@ xfer() {
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
-ktap_plan 15
+ktap_plan 16
 ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
 
 setup_path() {
@@ -128,6 +129,43 @@ file_case() {
 }
 ktap_check "3000 KiB random file, cmp identical" file_case
 
+# The only path stalls (1 s each way) with data outstanding, so it goes
+# stale.  There is no other path to resend on, and a second copy queued
+# behind the first on the same connection helps nothing: the bytes the
+# path carried must equal the payload (plus kwik_xfer's 32-byte session
+# header).
+stall_case() {
+	local tx0 tx1 pid rc=0
+	tx0=$(kwik_pget kwc 1 tx_bytes)
+	[ -n "$tx0" ] || return 1
+	kwik_link_netem 1 "delay 5ms" &&
+	start_server -c 1 -m sink || return 1
+	rm -f "$TMP/go"
+	ip netns exec kwc timeout -k 5 90 "$XFER" client -s "$SVC" -t 80 \
+		-m send -b 1M --shutdown --hold "$TMP/go" >"$TMP/cli.out" 2>&1 &
+	pid=$!
+	_half_sent() {
+		local tx
+		tx=$(kwik_pget kwc 1 tx_bytes) && [ $((tx - tx0)) -ge $((512 << 10)) ]
+	}
+	kwik_poll $((30 * ${KWIK_SLOW:-1})) _half_sent &&
+	kwik_link_netem 1 "delay 1000ms" &&
+	touch "$TMP/go" &&
+	sleep 2.5 &&	# the outage itself, not a wait
+	kwik_link_netem 1 || rc=1
+	wait "$pid" || rc=1
+	wait "$SRV_PID" || rc=1
+	SRV_PID=
+	kwik_link_netem 1
+	tx1=$(kwik_pget kwc 1 tx_bytes)
+	echo "client: $(cat "$TMP/cli.out")"
+	echo "server: $(cat "$TMP/srv.out")"
+	echo "path 1 carried $((tx1 - tx0)) payload bytes for $(((1 << 20) + 32))"
+	[ "$rc" -eq 0 ] &&
+	[ "$(kwik_field "$TMP/cli.out" tx_fnv)" = "$(kwik_field "$TMP/srv.out" rx_fnv)" ] &&
+	[ $((tx1 - tx0)) -eq $(((1 << 20) + 32)) ]
+}
+
 # Shaped link: 10 ms each way (20 ms RTT), 50 Mbit/s.
 if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
 	xfer "netem 20ms RTT 50mbit: 2M client->server" $((2 << 20)) \
@@ -138,10 +176,14 @@ if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
 	xfer "netem 10ms RTT 1% loss: 1M echo" $((2 << 20)) \
 		-m echo -- -m echo -b 1M
 	kwik_link_netem 1
+	ktap_check "lone path stalls 1 s mid-transfer: nothing sent twice on it" \
+		stall_case
 else
 	ktap_skip "netem 20ms RTT 50mbit: 2M client->server" "netem unavailable"
 	ktap_skip "netem 20ms RTT 50mbit: 2M server->client" "netem unavailable"
 	ktap_skip "netem 10ms RTT 1% loss: 1M echo" "netem unavailable"
+	ktap_skip "lone path stalls 1 s mid-transfer: nothing sent twice on it" \
+		"netem unavailable"
 fi
 
 ktap_finish

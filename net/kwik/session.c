@@ -1324,6 +1324,23 @@ void kwik_session_join_path(struct kwik_net *kn, struct kwik_path *path)
 
 static void kwik_session_reinject(struct kwik_sock *ks);
 
+/*
+ * Is there a path besides @sf's to resend on?  Resending on the stale
+ * path itself only queues a second copy behind the first, which its
+ * lower connection still holds and will deliver (or fail, and then
+ * kwik_session_path_down() resends).
+ */
+static bool kwik_session_other_usable(struct kwik_sock *ks,
+				      struct kwik_subflow *sf)
+{
+	u32 i;
+
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (&ks->sf[i] != sf && kwik_sched_usable(ks, &ks->sf[i]))
+			return true;
+	return false;
+}
+
 void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
 			     bool stale)
 {
@@ -1333,10 +1350,10 @@ void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
 	lock_sock(sk);
 	sf = kwik_session_sf(ks, path);
 	if (sf && sf->active && sk->sk_state == TCP_ESTABLISHED) {
-		if (stale)
-			kwik_session_reinject(ks);
-		else
+		if (!stale)
 			kwik_path_kick(path, sf);
+		else if (kwik_session_other_usable(ks, sf))
+			kwik_session_reinject(ks);
 	}
 	release_sock(sk);
 }
