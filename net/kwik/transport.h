@@ -70,6 +70,17 @@ struct kwik_transport_ops {
 	int (*send)(struct socket *sock, struct kvec *iov, size_t n,
 		    size_t len);
 	int (*recv)(struct socket *sock, void *buf, size_t len);
+	/*
+	 * @session_end: @session let go of this path (it ended, or dropped
+	 * the path): whatever the transport keeps for it on @sock can go.
+	 * Frames for it may still follow (a last ACK, a RESET answering a
+	 * late frame).
+	 * @release: the path is done with @sock, before it is shut down and
+	 * released (after a @secured call, or none): free what the
+	 * transport keeps for it.
+	 */
+	void (*session_end)(struct socket *sock, u64 session);
+	void (*release)(struct socket *sock);
 };
 
 int kwik_transport_register(const struct kwik_transport_ops *ops);
