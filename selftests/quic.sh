@@ -408,32 +408,39 @@ qcase "$NSESS concurrent sessions over one quic path: 128K echo each, byte-exact
 
 # A session whose reader stalls (kwik_xfer --stall: its session 0 stops
 # reading half-way through 8M) holds back nobody: 4 echo sessions on the
-# same path take no longer than without it (at most 3x + 2 s, for TCG's
-# noise), byte-exact, while it stays stalled; then it resumes and
-# completes byte-exact.  Every one of them has its own stream.
-reader_stall() {
-	local base el apid rc=0 t0 sfile=$TMP/srv4.out
-	qsnap
+# same path take no longer than 4 just before without it (at most 3x +
+# 2 s, for TCG's noise), byte-exact, while it stays stalled; then it
+# resumes and completes byte-exact.  Every one of them has its own stream.
+# four OUT: 4 x 1M echo sessions over service 9 (the server runs); the
+# time taken in EL (ms).
+four() {
+	local t0 rc=0
 	t0=$(now_ms)
-	XFER_PATHS=91 xfer 9 $((4 * 2 * 1024 * 1024)) -- -c 4 -m echo -- \
-		-m echo -b 1M -P 4 >/dev/null || { echo "baseline run failed"; return 1; }
-	base=$(($(now_ms) - t0))
+	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s 9 \
+		-m echo -b 1M -P 4 -t "$BOUND" -q >"$1" 2>&1 || rc=$?
+	EL=$(($(now_ms) - t0))
+	cat "$1"
+	return $rc
+}
+reader_stall() {
+	local base el apid spid rc=0 sfile=$TMP/srv4.out
+	qsnap
 	rm -f "$TMP/ready4" "$TMP/go4"
-	ip netns exec kws1 "$XFER" server -s 9 -c 5 -t "$BOUND" -q \
+	ip netns exec kws1 "$XFER" server -s 9 -c 9 -t "$BOUND" -q \
 		--ready "$TMP/ready4" >"$sfile" 2>&1 &
-	local spid=$!
+	spid=$!
 	kwik_poll $((30 * SLOW)) test -e "$TMP/ready4" || { echo "server did not start"; kill "$spid"; return 1; }
+	four "$TMP/base4.out" || { echo "alone: failed"; rc=1; }
+	base=$EL
 	ip netns exec kwc "$XFER" client -s 9 -m recv -b 8M --stall "$TMP/go4" \
 		-t "$BOUND" >"$TMP/stall.out" 2>&1 &
 	apid=$!
 	kwik_poll $((30 * SLOW)) grep -q 'reader stalled' "$TMP/stall.out" ||
 		{ echo "no stall: $(cat "$TMP/stall.out")"; rc=1; }
-	t0=$(now_ms)
-	[ $rc -ne 0 ] || ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s 9 \
-		-m echo -b 1M -P 4 -t "$BOUND" -q >"$TMP/free4.out" 2>&1 || rc=$?
-	el=$(($(now_ms) - t0))
-	echo "4 x 1M echo: ${el} ms beside the stalled session, ${base} ms alone (exit $rc)"
-	cat "$TMP/free4.out"
+	EL=0
+	[ $rc -ne 0 ] || four "$TMP/free4.out" || { echo "beside it: failed"; rc=1; }
+	el=$EL
+	echo "4 x 1M echo: ${el} ms beside the stalled session, ${base} ms alone"
 	if grep -q 'reader resumed' "$TMP/stall.out" || ! kill -0 "$apid" 2>/dev/null; then
 		echo "the stalled session did not stay stalled"; rc=1
 	fi
