@@ -14,7 +14,7 @@
 #	  service 8   path 81 quic over link 1 + path 82 tls (TCP) over link 2
 #	  service 9   path 91 quic over link 1: many sessions at once, each
 #	              on its own stream; a stalled reader; more sessions in
-#	              sequence than the server allows streams at once
+#	              sequence, and at once, than the server allows streams
 #	  service 10  bad paths: wrong peer name; no tlshd in kwc
 #
 # The test runner loads quic.ko (with its crypto and UDP tunnel
@@ -241,7 +241,7 @@ carried() {
 
 # ---- setup ----------------------------------------------------------------
 
-NPLAN=20
+NPLAN=21
 ktap_plan $NPLAN
 ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(kwik_tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
 
@@ -474,6 +474,21 @@ seq_streams() {
 	[ "$(qdelta streams_fallback)" = 0 ]
 }
 qcase "$((SEQB * SEQP)) sessions in batches of $SEQP over one quic path (max 64 streams): each its own stream, none left" seq_streams
+
+# More sessions at once than the server allows streams (63 besides
+# stream 0): those that get none ride stream 0, byte-exact all the same.
+NOVER=80
+over_streams() {
+	qsnap
+	XFER_PATHS=91 xfer 9 $((NOVER * 2 * 16384)) -- -c "$NOVER" -m echo -- \
+		-m echo -b 16K -P "$NOVER" || return 1
+	echo "streams opened +$(qdelta streams_opened), fallback +$(qdelta streams_fallback)"
+	[ $(($(qdelta streams_opened) + $(qdelta streams_fallback))) = "$NOVER" ] &&
+	[ "$(qdelta streams_fallback)" -ge $((NOVER - 63)) ] &&
+	[ "$(qdelta streams_opened)" = "$(qdelta streams_accepted)" ] || return 1
+	streams_gone
+}
+qcase "$NOVER sessions at once over one quic path: up to 63 on streams of their own, the rest on stream 0, byte-exact" over_streams
 
 # Sessions sharing the QUIC path stay independent: one whose receiver
 # never reads (kwik_sockapi's "N" command: the server sits on it for
