@@ -917,8 +917,26 @@ static int kwik_quic_rx_event(struct kwik_quic_ctx *ctx, const u8 *data,
 	if (u.id == KWIK_QUIC_STREAM)
 		return -ECONNRESET;
 	strm = kwik_quic_find(ctx, u.id);
-	if (!strm)
-		return 0;	/* nothing of it ever reached Kwik */
+	if (!strm) {
+		/*
+		 * Reset before anything of it reached Kwik (an OPEN aborted
+		 * at once: quic.ko dropped the OPEN).  Reset our direction
+		 * too, or quic.ko keeps the stream and its credit.
+		 */
+		if (ctx->server && u.state == QUIC_STREAM_RECV_STATE_RESET_RECVD) {
+			struct quic_errinfo info = {
+				.stream_id = u.id,
+				.errcode = KWIK_QUIC_ERR_RESET,
+			};
+
+			if (!quic_do_setsockopt(ctx->sock->sk,
+						QUIC_SOCKOPT_STREAM_RESET,
+						KERNEL_SOCKPTR(&info),
+						sizeof(info)))
+				atomic_long_inc(&kwik_quic_resets);
+		}
+		return 0;
+	}
 	if (u.state == QUIC_STREAM_RECV_STATE_RESET_RECVD) {
 		kwik_quic_drop_partial(ctx, strm);
 		strm->rx_done = true;
