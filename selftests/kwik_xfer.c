@@ -78,6 +78,7 @@ static struct {
 	int timeout;		/* -1: default, 120 s for a client */
 	const char *in, *out, *ready;
 	const char *hold;	/* client: pause at half the payload until it exists */
+	const char *stall;	/* client session 0: stop reading at half until it exists */
 	bool nonblock, quiet, shutdown, raw, waitall, nodelay, close_early;
 	int connect_timeout;	/* ms, SOL_KWIK KWIK_CONNECT_TIMEOUT; 0 = default */
 	int sndbuf, rcvbuf;
@@ -800,11 +801,34 @@ static int blk_tx(struct sess *s, unsigned char *buf)
 	return 0;
 }
 
+/*
+ * --stall: session 0's reader stops at half its payload (it says so on
+ * stderr) until the file exists, while its other sessions go on.
+ */
+static void stall_wait(struct sess *s)
+{
+	fprintf(stderr, "session %u: reader stalled at %" PRIu64 " bytes\n",
+		s->idx, s->rx_off);
+	while (!s->failed && access(O.stall, F_OK))
+		usleep(20000);
+	fprintf(stderr, "session %u: reader resumed\n", s->idx);
+}
+
 static int blk_rx(struct sess *s, unsigned char *buf)
 {
+	uint64_t stall_at = O.stall && !s->idx && s->rx_total != UNTIL_EOF ?
+			    s->rx_total / 2 : UINT64_MAX;
+
 	while (!s->failed) {
 		size_t want = O.iolen;
 		ssize_t r;
+
+		if (s->rx_off == stall_at) {
+			stall_wait(s);
+			stall_at = UINT64_MAX;
+		}
+		if (s->rx_off < stall_at && stall_at - s->rx_off < want)
+			want = stall_at - s->rx_off;
 
 		if (s->rx_total != UNTIL_EOF && s->rx_off < s->rx_total &&
 		    s->rx_total - s->rx_off < want)
@@ -1519,6 +1543,8 @@ static void usage(int rc)
 "  --nodelay          tcp/mptcp: TCP_NODELAY\n"
 "  --hold FILE        client send/echo: after half the payload, send nothing\n"
 "                     more until FILE exists (receiving goes on)\n"
+"  --stall FILE       client recv/echo: session 0 stops reading after half\n"
+"                     its payload until FILE exists (the others go on)\n"
 "  -q                 only errors and the final summary line\n"
 "Exit: 0 ok, 1 error or data mismatch, 2 usage, 3 timeout.\n");
 	exit(rc);
@@ -1539,6 +1565,7 @@ int main(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 5 },
 		{ "close-early", no_argument, NULL, 6 },
 		{ "hold", required_argument, NULL, 7 },
+		{ "stall", required_argument, NULL, 8 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1605,6 +1632,7 @@ int main(int argc, char **argv)
 		case 5: O.connect_timeout = parse_size(optarg); break;
 		case 6: O.close_early = true; break;
 		case 7: O.hold = optarg; break;
+		case 8: O.stall = optarg; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -1622,6 +1650,8 @@ int main(int argc, char **argv)
 		O.mode = M_SEND;
 	if (O.hold && (O.role != R_CLIENT || O.nonblock || O.mode == M_RECV))
 		die("--hold: a blocking client that sends (send or echo)");
+	if (O.stall && (O.role != R_CLIENT || O.nonblock || O.mode == M_SEND))
+		die("--stall: a blocking client that receives (recv or echo)");
 	if (O.timeout < 0)
 		O.timeout = O.role == R_CLIENT ? 120 : 0;
 	kwik_family = kwik_family_now();

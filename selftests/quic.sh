@@ -3,7 +3,7 @@
 #
 # quic.sh - QUIC paths: kwik_quic.ko over lxin/quic's in-kernel QUIC
 # sockets, TLS 1.3 by a QUIC-capable tlshd through the handshake upcall,
-# one QUIC stream per path carrying Kwik's frames (Documentation/quic.rst).
+# one QUIC stream per session on each path (Documentation/quic.rst).
 #
 #	  kwc (client; tlshd)                          kws1 (server; tlshd)
 #	  kwc-1 10.0.1.1 ---------- link 1 ----------- 10.0.1.2 udp :7000 quic
@@ -12,7 +12,9 @@
 #
 #	  service 7   path 1 -> 10.0.1.2:7000, path 2 -> 10.0.2.2:7000 (quic)
 #	  service 8   path 81 quic over link 1 + path 82 tls (TCP) over link 2
-#	  service 9   path 91 quic over link 1: many sessions at once
+#	  service 9   path 91 quic over link 1: many sessions at once, each
+#	              on its own stream; a stalled reader; more sessions in
+#	              sequence, and at once, than the server allows streams
 #	  service 10  bad paths: wrong peer name; no tlshd in kwc
 #
 # The test runner loads quic.ko (with its crypto and UDP tunnel
@@ -124,6 +126,24 @@ for o in d:
 # ptx ID: tx_bytes of client path ID.
 ptx() { local v; v=$(kwik_pget kwc "$1" tx_bytes); echo "${v:-0}"; }
 
+# qstat NAME: kwik_quic.ko's stream counter NAME (over every QUIC path of
+# the VM, both ends: streams_opened counts the clients' session streams,
+# streams_accepted the servers', streams_live those not yet ended both
+# ways, streams_fallback sessions that got none, streams_reset the
+# RESET_STREAMs sent, resets_synthesized the peer resets without a Kwik
+# RESET).
+qstat() { cat "/sys/module/kwik_quic/parameters/$1" 2>/dev/null || echo -1; }
+declare -A QS0
+qsnap() { local k; for k in streams_opened streams_accepted streams_fallback streams_reset resets_synthesized; do QS0[$k]=$(qstat $k); done; }
+# qdelta NAME: NAME's growth since qsnap.
+qdelta() { echo $(($(qstat "$1") - ${QS0[$1]})); }
+_live0() { [ "$(qstat streams_live)" = 0 ]; }
+# streams_gone: every session stream of every QUIC path ended both ways.
+streams_gone() {
+	kwik_poll $((30 * SLOW)) _live0 ||
+		{ echo "streams_live stays $(qstat streams_live)"; return 1; }
+}
+
 # ---- transfers ------------------------------------------------------------
 
 # xfer SVC MIN_BYTES [ACTION AFTER_BYTES] -- SERVER_ARGS -- CLIENT_ARGS:
@@ -221,7 +241,7 @@ carried() {
 
 # ---- setup ----------------------------------------------------------------
 
-NPLAN=18
+NPLAN=21
 ktap_plan $NPLAN
 ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(kwik_tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
 
@@ -359,29 +379,130 @@ mixed() {
 	expect_state kwc 81 up - $((30 * SLOW)) &&
 	expect_state kwc 82 up - $((30 * SLOW)) &&
 	kwik_path_check kwc 82 transport=tcp security=tls || return 1
-	XFER_PATHS="81 82" echo_xfer 8 2M && carried 81 82
+	# Shaped as for striped(): unshaped, the QUIC path may rightly take
+	# the whole session.
+	kwik_link_netem 1 "rate 10mbit delay 5ms" &&
+	kwik_link_netem 2 "rate 10mbit delay 5ms" || return 1
+	XFER_PATHS="81 82" echo_xfer 8 2M && carried 81 82 || return 1
+	kwik_link_netem 1 "" && kwik_link_netem 2 ""
 }
-qcase "mixed session: a quic path and a tls (tcp) path, 2M echo byte-exact over both" mixed
+qcase "mixed session: a quic path and a tls (tcp) path, 10mbit/10ms RTT each: 2M echo byte-exact over both" mixed
 
+# Each session has its own stream: the client opens one per session (its
+# OPEN), the server learns it, and both ends end it when the session is
+# over, so no stream is left.
 NSESS=8
 many() {
+	local d
 	kc kwc service add 9 &&
 	kc kwc path add service 9 id 91 remote "10.0.1.2:$PORT" transport quic \
 		tls peer-name "$PEER" || return 1
-	expect_state kwc 91 up - $((30 * SLOW)) || return 1
+	expect_state kwc 91 up - $((30 * SLOW)) && streams_gone || return 1
+	qsnap
 	XFER_PATHS=91 xfer 9 $((NSESS * 2 * 128 * 1024)) -- -c "$NSESS" -m echo -- \
 		-m echo -b 128K -P "$NSESS" || return 1
 	[ "$(kwik_pget kwc 91 sessions)" = 0 ] || { echo "sessions left on path 91"; return 1; }
+	for d in streams_opened streams_accepted; do
+		echo "$d: +$(qdelta $d)"
+		[ "$(qdelta $d)" = "$NSESS" ] || { echo "want +$NSESS"; return 1; }
+	done
+	[ "$(qdelta streams_fallback)" = 0 ] || { echo "sessions without a stream: $(qdelta streams_fallback)"; return 1; }
+	streams_gone
 }
-qcase "$NSESS concurrent sessions over one quic path: 128K echo each, byte-exact" many
+qcase "$NSESS concurrent sessions over one quic path: 128K echo each, byte-exact, one stream each, all ended after" many
+
+# A session whose reader stalls (kwik_xfer --stall: its session 0 stops
+# reading half-way through 8M) holds back nobody: 4 echo sessions on the
+# same path take no longer than 4 just before without it (at most 3x +
+# 2 s, for TCG's noise), byte-exact, while it stays stalled; then it
+# resumes and completes byte-exact.  Every one of them has its own stream.
+# four OUT: 4 x 1M echo sessions over service 9 (the server runs); the
+# time taken in EL (ms).
+four() {
+	local t0 rc=0
+	t0=$(now_ms)
+	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s 9 \
+		-m echo -b 1M -P 4 -t "$BOUND" -q >"$1" 2>&1 || rc=$?
+	EL=$(($(now_ms) - t0))
+	cat "$1"
+	return $rc
+}
+reader_stall() {
+	local base el apid spid rc=0 sfile=$TMP/srv4.out
+	qsnap
+	rm -f "$TMP/ready4" "$TMP/go4"
+	ip netns exec kws1 "$XFER" server -s 9 -c 9 -t "$BOUND" -q \
+		--ready "$TMP/ready4" >"$sfile" 2>&1 &
+	spid=$!
+	kwik_poll $((30 * SLOW)) test -e "$TMP/ready4" || { echo "server did not start"; kill "$spid"; return 1; }
+	four "$TMP/base4.out" || { echo "alone: failed"; rc=1; }
+	base=$EL
+	ip netns exec kwc "$XFER" client -s 9 -m recv -b 8M --stall "$TMP/go4" \
+		-t "$BOUND" >"$TMP/stall.out" 2>&1 &
+	apid=$!
+	kwik_poll $((30 * SLOW)) grep -q 'reader stalled' "$TMP/stall.out" ||
+		{ echo "no stall: $(cat "$TMP/stall.out")"; rc=1; }
+	EL=0
+	[ $rc -ne 0 ] || four "$TMP/free4.out" || { echo "beside it: failed"; rc=1; }
+	el=$EL
+	echo "4 x 1M echo: ${el} ms beside the stalled session, ${base} ms alone"
+	if grep -q 'reader resumed' "$TMP/stall.out" || ! kill -0 "$apid" 2>/dev/null; then
+		echo "the stalled session did not stay stalled"; rc=1
+	fi
+	[ "$el" -le $((3 * base + 2000)) ] || { echo "held back"; rc=1; }
+	touch "$TMP/go4"
+	wait "$apid" || { echo "stalled session: exit $?"; rc=1; }
+	wait "$spid" || { echo "server: exit $?"; rc=1; }
+	cat "$TMP/stall.out"
+	grep -q 'rx=8388608 ' "$TMP/stall.out" || { echo "stalled session: not 8M"; rc=1; }
+	echo "streams opened +$(qdelta streams_opened), accepted +$(qdelta streams_accepted)"
+	[ "$(qdelta streams_opened)" = 9 ] && [ "$(qdelta streams_accepted)" = 9 ] ||
+		{ echo "want 9 each (4 + 1 + 4)"; rc=1; }
+	[ $rc -eq 0 ] && streams_gone
+}
+qcase "a stalled reader on a quic path: 4 other sessions at full speed byte-exact, then it resumes, 8M byte-exact" reader_stall
+
+# Sessions one batch after another, more in all than the server allows
+# streams at once (64, stream 0 included): ended streams are given back
+# (FIN both ways), so none falls back to stream 0.
+SEQB=3 SEQP=32
+seq_streams() {
+	local i
+	qsnap
+	for i in $(seq "$SEQB"); do
+		XFER_PATHS=91 xfer 9 $((SEQP * 2 * 16384)) -- -c "$SEQP" -m echo -- \
+			-m echo -b 16K -P "$SEQP" >/dev/null || { echo "batch $i failed"; return 1; }
+		streams_gone || return 1
+	done
+	echo "streams opened +$(qdelta streams_opened), fallback +$(qdelta streams_fallback)"
+	[ "$(qdelta streams_opened)" = $((SEQB * SEQP)) ] &&
+	[ "$(qdelta streams_fallback)" = 0 ]
+}
+qcase "$((SEQB * SEQP)) sessions in batches of $SEQP over one quic path (max 64 streams): each its own stream, none left" seq_streams
+
+# More sessions at once than the server allows streams (63 besides
+# stream 0): those that get none ride stream 0, byte-exact all the same.
+NOVER=80
+over_streams() {
+	qsnap
+	XFER_PATHS=91 xfer 9 $((NOVER * 2 * 16384)) -- -c "$NOVER" -m echo -- \
+		-m echo -b 16K -P "$NOVER" || return 1
+	echo "streams opened +$(qdelta streams_opened), fallback +$(qdelta streams_fallback)"
+	[ $(($(qdelta streams_opened) + $(qdelta streams_fallback))) = "$NOVER" ] &&
+	[ "$(qdelta streams_fallback)" -ge $((NOVER - 63)) ] &&
+	[ "$(qdelta streams_opened)" = "$(qdelta streams_accepted)" ] || return 1
+	streams_gone
+}
+qcase "$NOVER sessions at once over one quic path: up to 63 on streams of their own, the rest on stream 0, byte-exact" over_streams
 
 # Sessions sharing the QUIC path stay independent: one whose receiver
 # never reads (kwik_sockapi's "N" command: the server sits on it for
-# 10 s) must not hold back another (its "H": the server drains it).  In
-# phase 1 both share the path's one QUIC stream, so this is Kwik's own
-# per-session window at work, not QUIC's per-stream flow control.
+# 10 s) must not hold back another (its "H": the server drains it): Kwik's
+# per-session window at work (each has its own QUIC stream, and the
+# receiving end reads every stream as data comes).
 stalled() {
 	local hpid spid rc=0 t0 el
+	qsnap
 	rm -f "$TMP/ready3"
 	ip netns exec kws1 "$KWIK_BIN/kwik_sockapi" server -s 9 \
 		--ready "$TMP/ready3" >"$TMP/hold.out" 2>&1 &
@@ -407,9 +528,16 @@ stalled() {
 	wait "$spid" "$hpid" 2>/dev/null
 	echo "2M on a second session while the first is stuck: exit $rc after $el ms: $(cat "$TMP/free.out")"
 	# Well before the stuck session's server gives up (10 s).
-	[ "$rc" -eq 0 ] && [ "$el" -lt $((8000 * SLOW)) ]
+	[ "$rc" -eq 0 ] && [ "$el" -lt $((8000 * SLOW)) ] || return 1
+	# The unread session ends in a RESET (the server closes it unread):
+	# its stream is reset too, and every stream goes.
+	kwik_poll $((30 * SLOW)) _reset_seen ||
+		{ echo "no RESET_STREAM sent"; return 1; }
+	echo "RESET_STREAMs +$(qdelta streams_reset), made up +$(qdelta resets_synthesized)"
+	[ "$(qdelta resets_synthesized)" = 0 ] && streams_gone
 }
-qcase "a session nobody reads does not hold back another on the same quic path" stalled
+_reset_seen() { [ "$(qdelta streams_reset)" -ge 1 ]; }
+qcase "a session nobody reads does not hold back another on the same quic path; its RESET resets its stream" stalled
 
 # ---- failures -------------------------------------------------------------
 

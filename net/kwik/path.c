@@ -92,6 +92,7 @@ struct kwik_path {
 	struct list_head subflows;	/* struct kwik_subflow.node */
 	struct list_head tx_ready;	/* struct kwik_subflow.tx_node */
 	struct sk_buff_head ctlq;	/* encoded control frames */
+	struct list_head ended;		/* struct kwik_path_ended.node */
 	u32 nsessions;
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
@@ -107,6 +108,15 @@ struct kwik_path {
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
+};
+
+/*
+ * A session that let go of the path, for the transport's session_end
+ * (from the path's work: the transport may use the socket there).
+ */
+struct kwik_path_ended {
+	struct list_head node;
+	u64 session;
 };
 
 static atomic_t kwik_spath_id = ATOMIC_INIT(0);
@@ -187,6 +197,18 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 	path->sock = sock;
 }
 
+static void kwik_path_ended_purge(struct kwik_path *path)
+{
+	struct kwik_path_ended *e, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock_bh(&path->lock);
+	list_splice_init(&path->ended, &list);
+	spin_unlock_bh(&path->lock);
+	list_for_each_entry_safe(e, tmp, &list, node)
+		kfree(e);
+}
+
 /*
  * Detach and close the lower socket.  After the callback swap no callback
  * can reach @path; a work run queued before it finds path->sock NULL.
@@ -218,7 +240,10 @@ static void kwik_path_close_sock(struct kwik_path *path)
 	path->sock = NULL;
 	path->secured = false;
 	path->hs_needed = false;
+	kwik_path_ended_purge(path);
 
+	if (path->ops->release)
+		path->ops->release(sock);
 	kernel_sock_shutdown(sock, SHUT_RDWR);
 	/*
 	 * A socket handed to tlshd has a file (tlshd or the handshake layer
@@ -255,6 +280,7 @@ static void kwik_path_free_work(struct work_struct *work)
 	cancel_work_sync(&path->work);
 	WARN_ON_ONCE(path->sock);
 	skb_queue_purge(&path->ctlq);
+	kwik_path_ended_purge(path);
 	kwik_transport_put(path->ops);
 	if (path->listener)
 		kwik_listener_put(path->listener);
@@ -346,13 +372,28 @@ int kwik_path_attach(struct kwik_path *path, struct kwik_subflow *sf)
 
 void kwik_path_detach(struct kwik_path *path, struct kwik_subflow *sf)
 {
+	struct kwik_path_ended *e = NULL;
+	bool queued = false;
+
+	/* Best effort: without it the transport keeps its state longer. */
+	if (path->ops->session_end)
+		e = kmalloc(sizeof(*e), GFP_KERNEL);
 	spin_lock_bh(&path->lock);
 	if (!list_empty(&sf->node)) {
 		list_del_init(&sf->node);
 		path->nsessions--;
+		if (e && !path->dead && path->state == KWIK_PATH_S_UP) {
+			e->session = sf->ks->id;
+			list_add_tail(&e->node, &path->ended);
+			e = NULL;
+			queued = true;
+		}
 	}
 	list_del_init(&sf->tx_node);
 	spin_unlock_bh(&path->lock);
+	if (queued)
+		kwik_path_queue(path, KWIK_EV_TX);
+	kfree(e);
 }
 
 void kwik_path_kick(struct kwik_path *path, struct kwik_subflow *sf)
@@ -1000,6 +1041,22 @@ static bool kwik_path_tx(struct kwik_path *path)
 	return budget < 0;
 }
 
+/* Tell the transport which sessions let go of the path. */
+static void kwik_path_end_sessions(struct kwik_path *path)
+{
+	struct kwik_path_ended *e, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock_bh(&path->lock);
+	list_splice_init(&path->ended, &list);
+	spin_unlock_bh(&path->lock);
+	list_for_each_entry_safe(e, tmp, &list, node) {
+		if (path->sock)
+			path->ops->session_end(path->sock, e->session);
+		kfree(e);
+	}
+}
+
 /* ---- The work item ---- */
 
 static void kwik_path_keepalive(struct kwik_path *path)
@@ -1081,6 +1138,8 @@ static void kwik_path_work(struct work_struct *work)
 		clear_bit(KWIK_EV_TX, &path->events);
 		again |= kwik_path_tx(path);
 	}
+	if (path->sock && path->secured)
+		kwik_path_end_sessions(path);
 	if (path->sock && path->state == KWIK_PATH_S_UP) {
 		kwik_path_measure(path);
 		kwik_path_check_stale(path);
@@ -1121,6 +1180,7 @@ static struct kwik_path *kwik_path_alloc(struct kwik_net *kn, u8 role)
 	INIT_LIST_HEAD(&path->subflows);
 	INIT_LIST_HEAD(&path->tx_ready);
 	skb_queue_head_init(&path->ctlq);
+	INIT_LIST_HEAD(&path->ended);
 	path->rx_need = KWIK_HDR_LEN;
 	return path;
 }

@@ -61,15 +61,29 @@ struct kwik_transport_ops {
 	 * the core checks for kTLS on a TCP socket.
 	 * @send: non-blocking send of up to @len bytes of @iov: bytes sent,
 	 * -EAGAIN (the socket's write_space callback follows) or an error.
-	 * NULL: kernel_sendmsg().
+	 * @iov holds one frame, header first, or the rest of the frame the
+	 * previous call sent in part.  NULL: kernel_sendmsg().
 	 * @recv: non-blocking read of up to @len stream bytes: bytes read,
 	 * 0 when the peer closed, -EAGAIN (data_ready follows), -EINTR (call
-	 * again) or an error.  NULL: the core reads the (k)TLS byte stream.
+	 * again) or an error.  Call after call, the bytes are frames one
+	 * after another, never one frame's bytes mixed with another's.
+	 * NULL: the core reads the (k)TLS byte stream.
 	 */
 	int (*secured)(struct socket *sock, bool server);
 	int (*send)(struct socket *sock, struct kvec *iov, size_t n,
 		    size_t len);
 	int (*recv)(struct socket *sock, void *buf, size_t len);
+	/*
+	 * @session_end: @session let go of this path (it ended, or dropped
+	 * the path): whatever the transport keeps for it on @sock can go.
+	 * Frames for it may still follow (a last ACK, a RESET answering a
+	 * late frame).
+	 * @release: the path is done with @sock, before it is shut down and
+	 * released (after a @secured call, or none): free what the
+	 * transport keeps for it.
+	 */
+	void (*session_end)(struct socket *sock, u64 session);
+	void (*release)(struct socket *sock);
 };
 
 int kwik_transport_register(const struct kwik_transport_ops *ops);

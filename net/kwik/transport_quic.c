@@ -9,10 +9,17 @@
  * listener's accepted sockets inherit it), so a QUIC peer that is not
  * Kwik fails the handshake.
  *
- * Data mapping (phase 1): one client-opened bidirectional stream, ID 0,
- * per connection carries the path's Kwik frame stream unchanged; frames
- * already name their session.  The client opens it once the handshake is
- * done, before its HELLO; anything on another stream is a protocol error.
+ * Data mapping: each session gets its own client-opened bidirectional
+ * stream on the path, so a session's frames never wait behind another's
+ * in QUIC; path-level frames (HELLO, PING, PONG), RESETs and any frame of
+ * a session without a stream of its own ride stream 0, which the client
+ * opens once the handshake is done, before its HELLO.  The core sees one
+ * byte stream of whole frames either way: send() gets one frame at a
+ * time (path.c finishes a frame before it starts the next) and puts it on
+ * its session's stream; recv() reassembles frames per stream and hands
+ * the core whole frames only.  Frames are self-describing and session
+ * data carries sequence numbers, so order across streams does not matter
+ * (Documentation/quic.rst, "Streams").
  *
  * Every function here runs in process context (the path's or listener's
  * work, or netlink): quic.ko's socket calls take the socket lock and may
@@ -22,8 +29,11 @@
  * sk_state_change; the next receive then fails and the core fails the
  * path, so failover works as for TCP.
  */
+#include <linux/hashtable.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/net.h>
+#include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -31,6 +41,8 @@
 #include <linux/quic.h>
 #include <linux/kwik.h>
 
+#include "compat.h"
+#include "frame.h"
 #include "path.h"
 #include "transport.h"
 
@@ -45,6 +57,28 @@
  */
 #define KWIK_QUIC_ALPN		"kwik/1"
 #define KWIK_QUIC_STREAM	0	/* the path's stream (client bidi) */
+
+/*
+ * Streams: the client may open at most KWIK_QUIC_MAX_STREAMS at once
+ * (the server's max_streams_bidi; the client allows the server none of
+ * its own).  Sessions beyond that ride stream 0.  Each stream's window
+ * is above what Kwik's session window can grow to (tcp_rmem[2], 6 MiB by
+ * default), so QUIC flow control never holds a session back before
+ * Kwik's own window does; the receiver reads every stream as data comes,
+ * so a stalled session never blocks another's stream either.
+ */
+#define KWIK_QUIC_MAX_STREAMS	64
+#define KWIK_QUIC_STREAM_WINDOW	(8 << 20)
+#define KWIK_QUIC_CONN_WINDOW	(16 << 20)
+#define KWIK_QUIC_FRAME_MAX	(KWIK_HDR_LEN + KWIK_FIXED_MAX + KWIK_DATA_MAX)
+/* A peer never has more than a partial frame on each of its streams. */
+#define KWIK_QUIC_RX_BUF_MAX	((KWIK_QUIC_MAX_STREAMS + 1) * KWIK_QUIC_FRAME_MAX)
+/*
+ * Application error code of the RESET_STREAM that follows a Kwik RESET
+ * frame (sent on stream 0): the peer's transport need not make one up.
+ */
+#define KWIK_QUIC_ERR_RESET	0x4b57
+#define KWIK_QUIC_HASH_BITS	6
 
 /*
  * Unsent bytes a path keeps in its QUIC socket, as TCP's notsent_lowat
@@ -68,6 +102,264 @@ static int kwik_addr_len(const struct sockaddr_storage *ss)
 					   sizeof(struct sockaddr_in);
 }
 
+/* ---- Per-connection stream state ---- */
+
+/*
+ * One QUIC stream of a path as Kwik uses it.  Stream 0 carries the path;
+ * every other one belongs to one session: opened by the client for the
+ * session's OPEN or JOIN on this path, learnt by the server from that
+ * first frame.  It ends in each direction when its side's session lets
+ * go of the path (FIN) or aborts (RESET_STREAM), and is forgotten once
+ * both directions have ended.
+ */
+struct kwik_quic_stream {
+	struct hlist_node id_node;	/* ctx->by_id */
+	struct hlist_node sess_node;	/* ctx->by_sess, while mapped */
+	struct list_head synth_node;	/* ctx->synth, while synth */
+	s64 id;
+	u64 session;			/* 0: stream 0, or none learnt yet */
+	bool mapped;			/* the session's frames go here */
+	bool tx_done;			/* our direction ended */
+	bool rx_done;			/* the peer's direction ended */
+	bool synth;			/* owes the core a RESET */
+	u8 end_pending;			/* KWIK_QUIC_END_*: end tx when possible */
+	/* A partial frame: its header, then the whole frame in @buf. */
+	u8 hdr[KWIK_HDR_LEN];
+	u8 *buf;
+	u32 have, need;
+};
+
+enum {
+	KWIK_QUIC_END_NONE,
+	KWIK_QUIC_END_FIN,
+	KWIK_QUIC_END_RESET,
+};
+
+/*
+ * A path's QUIC socket as the transport sees it, from the @secured call
+ * to the @release call; only the path's work uses it.
+ */
+struct kwik_quic_ctx {
+	struct hlist_node node;		/* kwik_quic_ctxs */
+	struct socket *sock;
+	bool server;
+	DECLARE_HASHTABLE(by_id, KWIK_QUIC_HASH_BITS);
+	DECLARE_HASHTABLE(by_sess, KWIK_QUIC_HASH_BITS);
+	struct kwik_quic_stream *zero;	/* stream 0 */
+	u32 nstreams;			/* not counting stream 0 */
+	u32 buffered;			/* bytes of partial frames */
+	u32 npending;			/* streams with end_pending */
+	struct list_head synth;		/* streams owing a RESET */
+
+	/* Transmit: the frame being sent and its stream. */
+	struct kwik_quic_stream *tx_strm;
+	u32 tx_left;
+	u8 tx_type;
+	u64 tx_session;
+
+	/* Receive: the whole frame being handed up... */
+	const u8 *out;
+	u32 out_len, out_off;
+	u8 *out_free;			/* kfree() once handed up */
+	u8 synth_buf[KWIK_HDR_LEN + 8];
+	/* ... and what the last read brought, from one stream. */
+	struct kwik_quic_stream *scr_strm;
+	u32 scr_off, scr_len;
+	bool scr_fin;
+	u8 scratch[KWIK_QUIC_FRAME_MAX];
+};
+
+/* Sockets with a context, hashed by socket. */
+static DEFINE_SPINLOCK(kwik_quic_ctx_lock);
+static DEFINE_HASHTABLE(kwik_quic_ctxs, 8);
+
+/*
+ * Counters over all QUIC paths of the host, read-only module parameters
+ * (/sys/module/kwik_quic/parameters/): the selftests read them.
+ */
+static atomic_long_t kwik_quic_opened;	/* streams opened by clients */
+static atomic_long_t kwik_quic_accepted;	/* streams learnt by servers */
+static atomic_long_t kwik_quic_live;	/* session streams not yet gone */
+static atomic_long_t kwik_quic_fallback;	/* sessions put on stream 0 */
+static atomic_long_t kwik_quic_resets;	/* RESET_STREAMs sent */
+static atomic_long_t kwik_quic_synth;	/* RESETs made up for the core */
+
+static int kwik_quic_stat_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+static const struct kernel_param_ops kwik_quic_stat_ops = {
+	.get = kwik_quic_stat_get,
+};
+
+module_param_cb(streams_opened, &kwik_quic_stat_ops, &kwik_quic_opened, 0444);
+MODULE_PARM_DESC(streams_opened, "session streams opened (client side)");
+module_param_cb(streams_accepted, &kwik_quic_stat_ops, &kwik_quic_accepted,
+		0444);
+MODULE_PARM_DESC(streams_accepted, "session streams learnt (server side)");
+module_param_cb(streams_live, &kwik_quic_stat_ops, &kwik_quic_live, 0444);
+MODULE_PARM_DESC(streams_live, "session streams not yet ended both ways");
+module_param_cb(streams_fallback, &kwik_quic_stat_ops, &kwik_quic_fallback,
+		0444);
+MODULE_PARM_DESC(streams_fallback, "sessions that got no stream (stream 0)");
+module_param_cb(streams_reset, &kwik_quic_stat_ops, &kwik_quic_resets, 0444);
+MODULE_PARM_DESC(streams_reset, "RESET_STREAMs sent");
+module_param_cb(resets_synthesized, &kwik_quic_stat_ops, &kwik_quic_synth,
+		0444);
+MODULE_PARM_DESC(resets_synthesized,
+		 "streams reset by the peer without a Kwik RESET");
+
+static struct kwik_quic_ctx *kwik_quic_ctx(struct socket *sock)
+{
+	struct kwik_quic_ctx *ctx;
+
+	spin_lock(&kwik_quic_ctx_lock);
+	hash_for_each_possible(kwik_quic_ctxs, ctx, node, (unsigned long)sock)
+		if (ctx->sock == sock)
+			goto out;
+	ctx = NULL;
+out:
+	spin_unlock(&kwik_quic_ctx_lock);
+	return ctx;
+}
+
+static struct kwik_quic_stream *kwik_quic_find(struct kwik_quic_ctx *ctx,
+					       s64 id)
+{
+	struct kwik_quic_stream *strm;
+
+	hash_for_each_possible(ctx->by_id, strm, id_node, id)
+		if (strm->id == id)
+			return strm;
+	return NULL;
+}
+
+static struct kwik_quic_stream *kwik_quic_lookup(struct kwik_quic_ctx *ctx,
+						 u64 session)
+{
+	struct kwik_quic_stream *strm;
+
+	hash_for_each_possible(ctx->by_sess, strm, sess_node, session)
+		if (strm->session == session)
+			return strm;
+	return NULL;
+}
+
+static struct kwik_quic_stream *kwik_quic_add(struct kwik_quic_ctx *ctx,
+					      s64 id)
+{
+	struct kwik_quic_stream *strm = kzalloc(sizeof(*strm), GFP_KERNEL);
+
+	if (!strm)
+		return NULL;
+	strm->id = id;
+	INIT_LIST_HEAD(&strm->synth_node);
+	hash_add(ctx->by_id, &strm->id_node, id);
+	if (id != KWIK_QUIC_STREAM) {
+		ctx->nstreams++;
+		atomic_long_inc(&kwik_quic_live);
+	}
+	return strm;
+}
+
+static void kwik_quic_map(struct kwik_quic_ctx *ctx,
+			  struct kwik_quic_stream *strm, u64 session)
+{
+	strm->session = session;
+	strm->mapped = true;
+	hash_add(ctx->by_sess, &strm->sess_node, session);
+}
+
+static void kwik_quic_unmap(struct kwik_quic_stream *strm)
+{
+	if (!strm->mapped)
+		return;
+	hash_del(&strm->sess_node);
+	strm->mapped = false;
+}
+
+static void kwik_quic_drop_partial(struct kwik_quic_ctx *ctx,
+				   struct kwik_quic_stream *strm)
+{
+	if (strm->buf)
+		ctx->buffered -= strm->need;
+	kfree(strm->buf);
+	strm->buf = NULL;
+	strm->have = 0;
+	strm->need = 0;
+}
+
+static void kwik_quic_free(struct kwik_quic_ctx *ctx,
+			   struct kwik_quic_stream *strm)
+{
+	kwik_quic_unmap(strm);
+	kwik_quic_drop_partial(ctx, strm);
+	list_del_init(&strm->synth_node);
+	if (strm->end_pending)
+		ctx->npending--;
+	hash_del(&strm->id_node);
+	if (strm->id != KWIK_QUIC_STREAM) {
+		ctx->nstreams--;
+		atomic_long_dec(&kwik_quic_live);
+	}
+	kfree(strm);
+}
+
+/* Both directions over and nothing owed: forget the stream. */
+static void kwik_quic_maybe_free(struct kwik_quic_ctx *ctx,
+				 struct kwik_quic_stream *strm)
+{
+	if (strm->id == KWIK_QUIC_STREAM || !strm->tx_done ||
+	    !strm->rx_done || strm->synth || strm->have ||
+	    strm == ctx->scr_strm || (ctx->tx_left && strm == ctx->tx_strm))
+		return;
+	kwik_quic_free(ctx, strm);
+}
+
+static struct kwik_quic_ctx *kwik_quic_ctx_new(struct socket *sock,
+					       bool server)
+{
+	struct kwik_quic_ctx *ctx = kvzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return NULL;
+	ctx->sock = sock;
+	ctx->server = server;
+	hash_init(ctx->by_id);
+	hash_init(ctx->by_sess);
+	INIT_LIST_HEAD(&ctx->synth);
+	ctx->zero = kwik_quic_add(ctx, KWIK_QUIC_STREAM);
+	if (!ctx->zero) {
+		kvfree(ctx);
+		return NULL;
+	}
+	spin_lock(&kwik_quic_ctx_lock);
+	hash_add(kwik_quic_ctxs, &ctx->node, (unsigned long)sock);
+	spin_unlock(&kwik_quic_ctx_lock);
+	return ctx;
+}
+
+static void kwik_quic_release(struct socket *sock)
+{
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
+	struct kwik_quic_stream *strm;
+	struct hlist_node *tmp;
+	int b;
+
+	if (!ctx)
+		return;
+	spin_lock(&kwik_quic_ctx_lock);
+	hash_del(&ctx->node);
+	spin_unlock(&kwik_quic_ctx_lock);
+	ctx->scr_strm = NULL;
+	ctx->tx_left = 0;
+	hash_for_each_safe(ctx->by_id, b, tmp, strm, id_node)
+		kwik_quic_free(ctx, strm);
+	kfree(ctx->out_free);
+	kvfree(ctx);
+}
+
 /* quic.ko knows "reno" and "cubic" (struct quic_config). */
 static int kwik_quic_cc_algo(const char *cc)
 {
@@ -86,10 +378,21 @@ static int kwik_quic_check_cc(struct net *net, const char *cc)
 /*
  * Settings before connect/listen (accepted sockets copy the listener's):
  * the ALPN, no Nagle-like stream coalescing (Kwik batches frames itself),
- * and the congestion control if one was named.
+ * the congestion control if one was named, the stream limits and windows
+ * (see KWIK_QUIC_MAX_STREAMS) and the stream events (peer resets).
  */
 static int kwik_quic_setup(struct socket *sock, const char *cc)
 {
+	struct quic_transport_param param = {
+		.max_streams_bidi = KWIK_QUIC_MAX_STREAMS,
+		.max_stream_data_bidi_local = KWIK_QUIC_STREAM_WINDOW,
+		.max_stream_data_bidi_remote = KWIK_QUIC_STREAM_WINDOW,
+		.max_data = KWIK_QUIC_CONN_WINDOW,
+	};
+	struct quic_event_option event = {
+		.type = QUIC_EVENT_STREAM_UPDATE,
+		.on = 1,
+	};
 	struct quic_config config = {};
 	unsigned int len = sizeof(config);
 	int err, algo;
@@ -110,8 +413,16 @@ static int kwik_quic_setup(struct socket *sock, const char *cc)
 			return algo;
 		config.congestion_control_algo = algo;
 	}
-	return quic_do_setsockopt(sock->sk, QUIC_SOCKOPT_CONFIG,
-				  KERNEL_SOCKPTR(&config), sizeof(config));
+	err = quic_do_setsockopt(sock->sk, QUIC_SOCKOPT_CONFIG,
+				 KERNEL_SOCKPTR(&config), sizeof(config));
+	if (err)
+		return err;
+	err = quic_do_setsockopt(sock->sk, QUIC_SOCKOPT_TRANSPORT_PARAM,
+				 KERNEL_SOCKPTR(&param), sizeof(param));
+	if (err)
+		return err;
+	return quic_do_setsockopt(sock->sk, QUIC_SOCKOPT_EVENT,
+				  KERNEL_SOCKPTR(&event), sizeof(event));
 }
 
 static int kwik_quic_create(struct net *net, int family, const char *cc,
@@ -213,8 +524,10 @@ static int kwik_quic_accept(struct socket *lsock, struct socket **res)
 
 /*
  * tlshd said the handshake succeeded: the connection must now be
- * established (1-RTT keys installed).  The client opens the path's
- * stream, so that every later send names it without MSG_QUIC_STREAM_NEW.
+ * established (1-RTT keys installed).  The stream state starts here (the
+ * core calls release() for it when it drops the socket).  The client
+ * opens the path's stream, so that every later send names it without
+ * MSG_QUIC_STREAM_NEW.
  */
 static int kwik_quic_secured(struct socket *sock, bool server)
 {
@@ -225,6 +538,10 @@ static int kwik_quic_secured(struct socket *sock, bool server)
 
 	if (READ_ONCE(sock->sk->sk_state) != KWIK_QUIC_SS_ESTABLISHED)
 		return -EPROTO;
+	if (WARN_ON_ONCE(kwik_quic_ctx(sock)))
+		return -EEXIST;
+	if (!kwik_quic_ctx_new(sock, server))
+		return -ENOMEM;
 	if (server)
 		return 0;
 	return quic_do_getsockopt(sock->sk, QUIC_SOCKOPT_STREAM_OPEN,
@@ -254,8 +571,11 @@ static bool kwik_quic_queue_full(struct sock *sk)
 #endif
 }
 
-static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
-			  size_t len)
+/* ---- Transmit ---- */
+
+/* Send @len bytes of @iov on stream @id with @flags (MSG_QUIC_STREAM_*). */
+static int kwik_quic_sendmsg(struct socket *sock, s64 id, u32 flags,
+			     struct kvec *iov, size_t n, size_t len)
 {
 	union {
 		struct cmsghdr cmsg;
@@ -269,14 +589,12 @@ static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
 	};
 	int ret;
 
-	if (kwik_quic_queue_full(sock->sk))
-		return -EAGAIN;
 	u.cmsg.cmsg_level = SOL_QUIC;
 	u.cmsg.cmsg_type = QUIC_STREAM_INFO;
 	u.cmsg.cmsg_len = CMSG_LEN(sizeof(*sinfo));
 	sinfo = (struct quic_stream_info *)CMSG_DATA(&u.cmsg);
-	sinfo->stream_id = KWIK_QUIC_STREAM;
-	sinfo->stream_flags = 0;
+	sinfo->stream_id = id;
+	sinfo->stream_flags = flags;
 
 	ret = kernel_sendmsg(sock, &msg, iov, n, len);
 	/* Stream flow control: like a full send buffer, MAX_STREAM_DATA
@@ -289,27 +607,412 @@ static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
 	return ret;
 }
 
-static int kwik_quic_recv(struct socket *sock, void *buf, size_t len)
+/*
+ * End our direction of @strm: a FIN (the session let go of the path) or
+ * a RESET_STREAM (it was reset).  Never inside a frame: then it waits
+ * until the frame is out.  A FIN that finds the socket full is tried
+ * again on the next send or receive.
+ */
+static void kwik_quic_end_tx(struct kwik_quic_ctx *ctx,
+			     struct kwik_quic_stream *strm, u8 how)
+{
+	struct quic_errinfo info = {
+		.stream_id = strm->id,
+		.errcode = KWIK_QUIC_ERR_RESET,
+	};
+	struct kvec iov = {};
+	int err;
+
+	if (strm->tx_done || strm->id == KWIK_QUIC_STREAM)
+		return;
+	if (!strm->end_pending)
+		ctx->npending++;
+	/* A reset wins over a FIN still waiting. */
+	strm->end_pending = max(strm->end_pending, how);
+	if (ctx->tx_left && ctx->tx_strm == strm)
+		return;
+	if (strm->end_pending == KWIK_QUIC_END_RESET) {
+		err = quic_do_setsockopt(ctx->sock->sk,
+					 QUIC_SOCKOPT_STREAM_RESET,
+					 KERNEL_SOCKPTR(&info), sizeof(info));
+		if (!err)
+			atomic_long_inc(&kwik_quic_resets);
+	} else {
+		err = kwik_quic_sendmsg(ctx->sock, strm->id,
+					MSG_QUIC_STREAM_FIN, &iov, 0, 0);
+		if (err == -EAGAIN)
+			return;
+	}
+	/* Done, or the stream is past taking either (nothing to undo). */
+	strm->end_pending = KWIK_QUIC_END_NONE;
+	ctx->npending--;
+	strm->tx_done = true;
+	kwik_quic_maybe_free(ctx, strm);
+}
+
+static void kwik_quic_end_pending(struct kwik_quic_ctx *ctx)
+{
+	struct kwik_quic_stream *strm;
+	struct hlist_node *tmp;
+	int b;
+
+	if (!ctx->npending)
+		return;
+	hash_for_each_safe(ctx->by_id, b, tmp, strm, id_node)
+		if (strm->end_pending)
+			kwik_quic_end_tx(ctx, strm, strm->end_pending);
+}
+
+/* The core is done with @session on this path: end its stream (FIN). */
+static void kwik_quic_session_end(struct socket *sock, u64 session)
+{
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
+	struct kwik_quic_stream *strm;
+
+	if (!ctx)
+		return;
+	strm = kwik_quic_lookup(ctx, session);
+	if (!strm)
+		return;
+	kwik_quic_unmap(strm);
+	kwik_quic_end_tx(ctx, strm, KWIK_QUIC_END_FIN);
+}
+
+/*
+ * The stream for a frame of @type for @session (NULL: stream 0).  A
+ * client's OPEN or JOIN opens the session's stream on this path; when
+ * the server allows no more streams now, the session rides stream 0.
+ */
+static int kwik_quic_tx_stream(struct kwik_quic_ctx *ctx, u8 type,
+			       u64 session, struct kwik_quic_stream **res)
+{
+	struct quic_stream_info sinfo = {
+		.stream_id = -1,
+		.stream_flags = MSG_QUIC_STREAM_DONTWAIT,
+	};
+	unsigned int len = sizeof(sinfo);
+	struct kwik_quic_stream *strm;
+	int err;
+
+	*res = NULL;
+	/* RESETs go on stream 0: a RESET_STREAM may discard what precedes. */
+	if (!session || type == KWIK_FT_RESET)
+		return 0;
+	strm = kwik_quic_lookup(ctx, session);
+	if (strm) {
+		*res = strm;
+		return 0;
+	}
+	if (ctx->server || (type != KWIK_FT_OPEN && type != KWIK_FT_JOIN))
+		return 0;
+	if (ctx->nstreams >= KWIK_QUIC_MAX_STREAMS)
+		goto fallback;
+	err = quic_do_getsockopt(ctx->sock->sk, QUIC_SOCKOPT_STREAM_OPEN,
+				 KERNEL_SOCKPTR(&sinfo), KERNEL_SOCKPTR(&len));
+	if (err == -EAGAIN)
+		goto fallback;
+	if (err)
+		return kwik_quic_closed_err(ctx->sock, err);
+	if (kwik_quic_find(ctx, sinfo.stream_id))
+		return -EPROTO;		/* quic.ko reused an ID we know */
+	strm = kwik_quic_add(ctx, sinfo.stream_id);
+	if (!strm) {
+		/* Never used: the peer sees nothing of it. */
+		return -ENOMEM;
+	}
+	kwik_quic_map(ctx, strm, session);
+	atomic_long_inc(&kwik_quic_opened);
+	*res = strm;
+	return 0;
+fallback:
+	atomic_long_inc(&kwik_quic_fallback);
+	return 0;
+}
+
+/*
+ * path.c hands over one frame at a time, header first, and the rest of a
+ * partly sent frame before anything else: a frame starts whenever the
+ * previous one is all out.  The frame goes on its session's stream.
+ */
+static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
+			  size_t len)
+{
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
+	struct kwik_quic_stream *strm;
+	const u8 *hdr;
+	int ret;
+
+	if (WARN_ON_ONCE(!ctx))
+		return -EPROTO;
+	kwik_quic_end_pending(ctx);
+	if (kwik_quic_queue_full(sock->sk))
+		return -EAGAIN;
+	if (!ctx->tx_left) {
+		if (WARN_ON_ONCE(!n || iov[0].iov_len < KWIK_HDR_LEN))
+			return -EINVAL;
+		hdr = iov[0].iov_base;
+		ctx->tx_type = hdr[0];
+		ctx->tx_session = get_unaligned_be64(hdr + 8);
+		ret = kwik_quic_tx_stream(ctx, ctx->tx_type, ctx->tx_session,
+					  &strm);
+		if (ret)
+			return ret;
+		ctx->tx_strm = strm;
+		ctx->tx_left = KWIK_HDR_LEN + get_unaligned_be32(hdr + 4);
+	}
+	strm = ctx->tx_strm;
+	ret = kwik_quic_sendmsg(sock, strm ? strm->id : KWIK_QUIC_STREAM, 0,
+				iov, n, min_t(size_t, len, ctx->tx_left));
+	if (ret <= 0)
+		return ret;
+	ctx->tx_left -= min_t(u32, ret, ctx->tx_left);
+	if (ctx->tx_left)
+		return ret;
+	/* A whole frame is out: what waited for it. */
+	if (strm && strm->end_pending)
+		kwik_quic_end_tx(ctx, strm, strm->end_pending);
+	if (ctx->tx_type == KWIK_FT_RESET) {
+		strm = kwik_quic_lookup(ctx, ctx->tx_session);
+		if (strm) {
+			kwik_quic_unmap(strm);
+			kwik_quic_end_tx(ctx, strm, KWIK_QUIC_END_RESET);
+		}
+	}
+	return ret;
+}
+
+/* ---- Receive ---- */
+
+/*
+ * A frame header from @strm: its whole length, or -EPROTO.  The core
+ * checks the frame itself; here only what the mapping needs: a sane
+ * length, and each session stream speaking for its one session, which
+ * the server learns from the stream's first frame (the client's OPEN or
+ * JOIN).
+ */
+static int kwik_quic_rx_hdr(struct kwik_quic_ctx *ctx,
+			    struct kwik_quic_stream *strm, const u8 *hdr)
+{
+	u32 len = get_unaligned_be32(hdr + 4);
+	u64 session = get_unaligned_be64(hdr + 8);
+	u8 type = hdr[0];
+
+	if (!type || type >= __KWIK_FT_MAX ||
+	    len > KWIK_FIXED_MAX + KWIK_DATA_MAX)
+		return -EPROTO;
+	if (strm->id == KWIK_QUIC_STREAM)
+		return KWIK_HDR_LEN + len;
+	if (!session)
+		return -EPROTO;		/* path frames belong on stream 0 */
+	if (!strm->session) {
+		if (type != KWIK_FT_OPEN && type != KWIK_FT_JOIN)
+			return -EPROTO;
+		if (kwik_quic_lookup(ctx, session))
+			return -EPROTO;	/* one stream per session */
+		kwik_quic_map(ctx, strm, session);
+		atomic_long_inc(&kwik_quic_accepted);
+	} else if (strm->session != session) {
+		return -EPROTO;
+	}
+	return KWIK_HDR_LEN + len;
+}
+
+/*
+ * Take the next frame from what the last read brought: 1 with ctx->out
+ * set to a whole frame, 0 when all of it went into a partial frame (or
+ * was used up), or -EPROTO.
+ */
+static int kwik_quic_rx_carve(struct kwik_quic_ctx *ctx)
+{
+	struct kwik_quic_stream *strm = ctx->scr_strm;
+	const u8 *p = ctx->scratch + ctx->scr_off;
+	u32 avail = ctx->scr_len - ctx->scr_off, n;
+	int total;
+
+	if (!strm->have && avail >= KWIK_HDR_LEN) {
+		total = kwik_quic_rx_hdr(ctx, strm, p);
+		if (total < 0)
+			return total;
+		if (avail >= total) {
+			/* Whole in the read: straight from there. */
+			ctx->out = p;
+			ctx->out_len = total;
+			ctx->out_off = 0;
+			ctx->scr_off += total;
+			return 1;
+		}
+	}
+	/* The header first, into the stream's own buffer... */
+	if (strm->have < KWIK_HDR_LEN) {
+		n = min_t(u32, avail, KWIK_HDR_LEN - strm->have);
+		memcpy(strm->hdr + strm->have, p, n);
+		strm->have += n;
+		p += n;
+		avail -= n;
+		ctx->scr_off += n;
+		if (strm->have < KWIK_HDR_LEN)
+			return 0;
+		total = kwik_quic_rx_hdr(ctx, strm, strm->hdr);
+		if (total < 0)
+			return total;
+		if (ctx->buffered + total > KWIK_QUIC_RX_BUF_MAX)
+			return -EPROTO;
+		strm->buf = kmalloc(total, GFP_KERNEL);
+		if (!strm->buf)
+			return -ENOMEM;
+		ctx->buffered += total;
+		strm->need = total;
+		memcpy(strm->buf, strm->hdr, KWIK_HDR_LEN);
+	}
+	/* ... then the rest of the frame. */
+	n = min_t(u32, avail, strm->need - strm->have);
+	memcpy(strm->buf + strm->have, p, n);
+	strm->have += n;
+	ctx->scr_off += n;
+	if (strm->have < strm->need)
+		return 0;
+	ctx->out = strm->buf;
+	ctx->out_free = strm->buf;
+	ctx->out_len = strm->need;
+	ctx->out_off = 0;
+	ctx->buffered -= strm->need;
+	strm->buf = NULL;
+	strm->have = 0;
+	strm->need = 0;
+	return 1;
+}
+
+/* The read's stream had its FIN: 0 for stream 0 (the path's end). */
+static int kwik_quic_rx_fin(struct kwik_quic_ctx *ctx,
+			    struct kwik_quic_stream *strm)
+{
+	if (strm->have)
+		return -EPROTO;		/* a frame cut short */
+	if (strm->id == KWIK_QUIC_STREAM)
+		return 0;
+	strm->rx_done = true;
+	kwik_quic_maybe_free(ctx, strm);
+	return 1;
+}
+
+/*
+ * quic.ko's stream events: only the peer resetting a stream (or making
+ * quic.ko reset ours with STOP_SENDING) matters.  A session stream reset
+ * without a Kwik RESET frame (which names the session on stream 0 and
+ * marks its RESET_STREAM) becomes a RESET for the core; either way our
+ * direction ends too, so the stream goes at both ends.
+ */
+static int kwik_quic_rx_event(struct kwik_quic_ctx *ctx, const u8 *data,
+			      int len)
+{
+	struct kwik_quic_stream *strm;
+	struct quic_stream_update u;
+
+	if (len < 1 + (int)sizeof(u) || data[0] != QUIC_EVENT_STREAM_UPDATE)
+		return 0;
+	memcpy(&u, data + 1, sizeof(u));
+	if (u.state != QUIC_STREAM_RECV_STATE_RESET_RECVD &&
+	    u.state != QUIC_STREAM_SEND_STATE_RESET_SENT)
+		return 0;
+	if (u.id == KWIK_QUIC_STREAM)
+		return -ECONNRESET;
+	strm = kwik_quic_find(ctx, u.id);
+	if (!strm) {
+		/*
+		 * Reset before anything of it reached Kwik (an OPEN aborted
+		 * at once: quic.ko dropped the OPEN).  Reset our direction
+		 * too, or quic.ko keeps the stream and its credit.
+		 */
+		if (ctx->server && u.state == QUIC_STREAM_RECV_STATE_RESET_RECVD) {
+			struct quic_errinfo info = {
+				.stream_id = u.id,
+				.errcode = KWIK_QUIC_ERR_RESET,
+			};
+
+			if (!quic_do_setsockopt(ctx->sock->sk,
+						QUIC_SOCKOPT_STREAM_RESET,
+						KERNEL_SOCKPTR(&info),
+						sizeof(info)))
+				atomic_long_inc(&kwik_quic_resets);
+		}
+		return 0;
+	}
+	if (u.state == QUIC_STREAM_RECV_STATE_RESET_RECVD) {
+		kwik_quic_drop_partial(ctx, strm);
+		strm->rx_done = true;
+	} else {
+		/* Our direction is gone: a frame cut in it is lost. */
+		if (ctx->tx_left && ctx->tx_strm == strm)
+			return -EPROTO;
+		strm->tx_done = true;
+	}
+	if (strm->mapped) {
+		if (u.errcode != KWIK_QUIC_ERR_RESET) {
+			strm->synth = true;
+			list_add_tail(&strm->synth_node, &ctx->synth);
+			atomic_long_inc(&kwik_quic_synth);
+		}
+		kwik_quic_unmap(strm);
+	}
+	kwik_quic_end_tx(ctx, strm, KWIK_QUIC_END_RESET);
+	kwik_quic_maybe_free(ctx, strm);
+	return 0;
+}
+
+/* A RESET frame (reason ABORT) for the session of a stream the peer reset. */
+static void kwik_quic_rx_synth(struct kwik_quic_ctx *ctx)
+{
+	struct kwik_quic_stream *strm;
+	u8 *p = ctx->synth_buf;
+
+	strm = list_first_entry(&ctx->synth, struct kwik_quic_stream,
+				synth_node);
+	list_del_init(&strm->synth_node);
+	strm->synth = false;
+	memset(p, 0, sizeof(ctx->synth_buf));
+	p[0] = KWIK_FT_RESET;
+	put_unaligned_be32(8, p + 4);
+	put_unaligned_be64(strm->session, p + 8);
+	put_unaligned_be32(KWIK_RR_ABORT, p + KWIK_HDR_LEN);
+	ctx->out = p;
+	ctx->out_len = sizeof(ctx->synth_buf);
+	ctx->out_off = 0;
+	kwik_quic_maybe_free(ctx, strm);
+}
+
+/*
+ * One read from the socket into ctx->scratch: 1 with data of one stream
+ * there (or an event handled), 0 at the path stream's FIN, -EAGAIN, or
+ * an error.
+ */
+static int kwik_quic_rx_read(struct kwik_quic_ctx *ctx)
 {
 	union {
 		struct cmsghdr cmsg;
 		u8 space[CMSG_SPACE(sizeof(struct quic_stream_info))];
 	} u = {};
 	const struct quic_stream_info *sinfo;
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	struct kwik_quic_stream *strm;
+	struct socket *sock = ctx->sock;
+	struct kvec iov = {
+		.iov_base = ctx->scratch,
+		.iov_len = sizeof(ctx->scratch),
+	};
 	struct msghdr msg = {
 		.msg_control = &u,
 		.msg_controllen = sizeof(u),
 	};
 	int ret;
 
-	ret = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_DONTWAIT);
+	ret = kernel_recvmsg(sock, &msg, &iov, 1, iov.iov_len, MSG_DONTWAIT);
 	if (ret == -EAGAIN)
 		return ret;
 	if (ret < 0)
 		return kwik_quic_closed_err(sock, ret);
-	/* Events and datagrams are never asked for: not a Kwik peer. */
-	if (msg.msg_flags & (MSG_QUIC_NOTIFICATION | MSG_QUIC_DATAGRAM))
+	if (msg.msg_flags & MSG_QUIC_NOTIFICATION)
+		return kwik_quic_rx_event(ctx, ctx->scratch, ret) ?: 1;
+	/* Datagrams are never asked for: not a Kwik peer. */
+	if (msg.msg_flags & MSG_QUIC_DATAGRAM)
 		return -EPROTO;
 	/* put_cmsg() advanced msg_control past what it wrote. */
 	if (msg.msg_controllen == sizeof(u) ||
@@ -318,13 +1021,88 @@ static int kwik_quic_recv(struct socket *sock, void *buf, size_t len)
 	    u.cmsg.cmsg_len < CMSG_LEN(sizeof(*sinfo)))
 		return -EPROTO;
 	sinfo = (const struct quic_stream_info *)CMSG_DATA(&u.cmsg);
-	if (sinfo->stream_id != KWIK_QUIC_STREAM)
+	strm = kwik_quic_find(ctx, sinfo->stream_id);
+	if (!strm) {
+		/*
+		 * Only the client opens streams, bidirectional ones, and
+		 * the server's max_streams_bidi bounds them (quic.ko
+		 * enforces it; so do we).
+		 */
+		if (!ctx->server ||
+		    (sinfo->stream_id & QUIC_STREAM_TYPE_MASK) ||
+		    ctx->nstreams >= KWIK_QUIC_MAX_STREAMS)
+			return -EPROTO;
+		strm = kwik_quic_add(ctx, sinfo->stream_id);
+		if (!strm)
+			return -ENOMEM;
+	}
+	if (strm->rx_done)
 		return -EPROTO;
-	/* Kwik never ends the path's stream: a FIN is the path's end. */
-	if (sinfo->stream_flags & MSG_QUIC_STREAM_FIN)
-		return 0;
-	/* An empty STREAM frame: nothing to hand up, look again. */
-	return ret ?: -EINTR;
+	ctx->scr_strm = strm;
+	ctx->scr_off = 0;
+	ctx->scr_len = ret;
+	ctx->scr_fin = sinfo->stream_flags & MSG_QUIC_STREAM_FIN;
+	return 1;
+}
+
+/* Set ctx->out to the next whole frame: 1, 0 (path closed) or -errno. */
+static int kwik_quic_rx_next(struct kwik_quic_ctx *ctx)
+{
+	struct kwik_quic_stream *strm;
+	int ret, reads = 0;
+
+	for (;;) {
+		if (!list_empty(&ctx->synth)) {
+			kwik_quic_rx_synth(ctx);
+			return 1;
+		}
+		strm = ctx->scr_strm;
+		if (strm && ctx->scr_off < ctx->scr_len) {
+			ret = kwik_quic_rx_carve(ctx);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (strm) {
+			/* The read is used up: its FIN, if it had one. */
+			ctx->scr_strm = NULL;
+			if (ctx->scr_fin) {
+				ret = kwik_quic_rx_fin(ctx, strm);
+				if (ret <= 0)
+					return ret;
+			} else {
+				kwik_quic_maybe_free(ctx, strm);
+			}
+		}
+		/* Let other paths run now and then: -EINTR, call again. */
+		if (reads++ == 16)
+			return -EINTR;
+		ret = kwik_quic_rx_read(ctx);
+		if (ret <= 0)
+			return ret;
+	}
+}
+
+static int kwik_quic_recv(struct socket *sock, void *buf, size_t len)
+{
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
+	u32 n;
+	int ret;
+
+	if (WARN_ON_ONCE(!ctx))
+		return -EPROTO;
+	kwik_quic_end_pending(ctx);
+	if (ctx->out_off == ctx->out_len) {
+		kfree(ctx->out_free);
+		ctx->out_free = NULL;
+		ret = kwik_quic_rx_next(ctx);
+		if (ret <= 0)
+			return ret;
+	}
+	n = min_t(u32, len, ctx->out_len - ctx->out_off);
+	memcpy(buf, ctx->out + ctx->out_off, n);
+	ctx->out_off += n;
+	return n;
 }
 
 #ifdef KWIK_QUIC_INTERNAL
@@ -374,6 +1152,8 @@ static const struct kwik_transport_ops kwik_quic_ops = {
 	.secured	= kwik_quic_secured,
 	.send		= kwik_quic_send,
 	.recv		= kwik_quic_recv,
+	.session_end	= kwik_quic_session_end,
+	.release	= kwik_quic_release,
 };
 
 static int __init kwik_quic_init(void)
@@ -389,6 +1169,7 @@ static int __init kwik_quic_init(void)
 static void __exit kwik_quic_exit(void)
 {
 	kwik_transport_unregister(&kwik_quic_ops);
+	WARN_ON(!hash_empty(kwik_quic_ctxs));
 }
 
 module_init(kwik_quic_init);
