@@ -452,11 +452,20 @@ void kwik_path_send_reset(struct kwik_path *path, u64 session, u32 reason)
 	kwik_path_send_ctl(path, &f);
 }
 
+/* What kwik_path_tell() tells the sessions. */
+enum kwik_path_news {
+	KWIK_NEWS_UP,
+	KWIK_NEWS_DOWN,		/* also unlinks them from the path */
+	KWIK_NEWS_STALE,
+	KWIK_NEWS_FRESH,	/* no longer stale */
+};
+
 /*
- * Tell every attached session about a state change.  The session's socket
- * lock cannot be taken under path->lock, so pin one session at a time.
+ * Tell every attached session @news.  The session's socket lock cannot be
+ * taken under path->lock, so pin one session at a time.
  */
-static void kwik_path_notify(struct kwik_path *path, bool up, int err)
+static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
+			   int err)
 {
 	struct kwik_subflow *sf;
 	struct list_head *pos;
@@ -471,20 +480,27 @@ static void kwik_path_notify(struct kwik_path *path, bool up, int err)
 			break;
 		}
 		sf = list_entry(pos, struct kwik_subflow, node);
-		if (up) {
-			list_move_tail(&sf->node, &done);
-		} else {
+		if (news == KWIK_NEWS_DOWN) {
 			list_del_init(&sf->node);
 			list_del_init(&sf->tx_node);
 			path->nsessions--;
+		} else {
+			list_move_tail(&sf->node, &done);
 		}
 		sock_hold(&sf->ks->sk);
 		spin_unlock_bh(&path->lock);
 
-		if (up)
+		switch (news) {
+		case KWIK_NEWS_UP:
 			kwik_session_path_up(sf->ks, path);
-		else
+			break;
+		case KWIK_NEWS_DOWN:
 			kwik_session_path_down(sf->ks, path, err);
+			break;
+		default:
+			kwik_session_path_stale(sf->ks, path,
+						news == KWIK_NEWS_STALE);
+		}
 		sock_put(&sf->ks->sk);
 	}
 }
@@ -504,28 +520,11 @@ static void kwik_path_check_stale(struct kwik_path *path)
 {
 	bool stale = path->m.unacked_bytes &&
 		     path->m.ack_age_us >= kwik_path_stale_us(path);
-	struct kwik_subflow *sf;
-	struct list_head *pos;
-	LIST_HEAD(done);
 
 	if (stale == path->stale)
 		return;
 	WRITE_ONCE(path->stale, stale);
-	for (;;) {
-		spin_lock_bh(&path->lock);
-		pos = path->subflows.next;
-		if (pos == &path->subflows) {
-			list_splice(&done, &path->subflows);
-			spin_unlock_bh(&path->lock);
-			break;
-		}
-		sf = list_entry(pos, struct kwik_subflow, node);
-		list_move_tail(&sf->node, &done);
-		sock_hold(&sf->ks->sk);
-		spin_unlock_bh(&path->lock);
-		kwik_session_path_stale(sf->ks, path, stale);
-		sock_put(&sf->ks->sk);
-	}
+	kwik_path_tell(path, stale ? KWIK_NEWS_STALE : KWIK_NEWS_FRESH, 0);
 }
 
 /* ---- State machine ---- */
@@ -577,7 +576,7 @@ static void kwik_path_fail(struct kwik_path *path, int err)
 	spin_unlock_bh(&path->lock);
 	kwik_path_set_state(path, KWIK_PATH_S_DOWN, err);
 	kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_DOWN);
-	kwik_path_notify(path, false, err);
+	kwik_path_tell(path, KWIK_NEWS_DOWN, err);
 
 	if (!client) {
 		/* Server paths are not re-opened: the client will redial. */
@@ -677,7 +676,7 @@ static void kwik_path_up(struct kwik_path *path)
 	kwik_path_measure(path);
 	kwik_path_set_state(path, KWIK_PATH_S_UP, 0);
 	kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_UP);
-	kwik_path_notify(path, true, 0);
+	kwik_path_tell(path, KWIK_NEWS_UP, 0);
 	if (path->role == KWIK_ROLE_CLIENT)
 		kwik_session_join_path(path->kn, path);
 }
@@ -1229,7 +1228,7 @@ void kwik_path_kill(struct kwik_path *path, int err)
 	kwik_path_close_sock(path);
 	if (was_up)
 		kwik_nl_path_event(path->kn->net, path, KWIK_EVENT_PATH_DOWN);
-	kwik_path_notify(path, false, err);
+	kwik_path_tell(path, KWIK_NEWS_DOWN, err);
 	kwik_path_put(path);
 }
 

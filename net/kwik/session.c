@@ -337,6 +337,20 @@ void kwik_session_disarm(struct kwik_sock *ks)
 		__sock_put(&ks->sk);
 }
 
+static u64 kwik_rcv_edge(struct kwik_sock *ks);
+
+/* The ACK owed: what is in, and the window from there (now advertised). */
+static void kwik_session_fill_ack(struct kwik_sock *ks, struct kwik_frame *f)
+{
+	u64 edge = kwik_rcv_edge(ks);
+
+	f->type = KWIK_FT_ACK;
+	f->ack.data_ack = ks->rcv_nxt;
+	f->ack.window = (u32)min_t(u64, edge - ks->rcv_nxt, U32_MAX);
+	ks->rcv_edge_adv = edge;
+	ks->ack_pending = false;
+}
+
 /* ---- Ending ---- */
 
 /*
@@ -346,22 +360,18 @@ void kwik_session_disarm(struct kwik_sock *ks)
  */
 static void kwik_session_flush_ack(struct kwik_sock *ks)
 {
-	struct kwik_frame f = {
-		.type = KWIK_FT_ACK,
-		.session = ks->id,
-	};
+	struct kwik_frame f = { .session = ks->id };
 	u32 i;
 
 	if (!ks->ack_pending)
 		return;
-	f.ack.data_ack = ks->rcv_nxt;
+	kwik_session_fill_ack(ks, &f);
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
 		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
 			kwik_path_send_ctl(ks->sf[i].path, &f);
 			break;
 		}
 	}
-	ks->ack_pending = false;
 }
 
 /*
@@ -1180,13 +1190,7 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_subflow *sf,
 	if (!sf->active)
 		return false;
 	if (ks->ack_pending) {
-		u64 edge = kwik_rcv_edge(ks);
-
-		f.type = KWIK_FT_ACK;
-		f.ack.data_ack = ks->rcv_nxt;
-		f.ack.window = (u32)min_t(u64, edge - ks->rcv_nxt, U32_MAX);
-		ks->rcv_edge_adv = edge;
-		ks->ack_pending = false;
+		kwik_session_fill_ack(ks, &f);
 		kwik_tx_ctl(tx, &f);
 		return true;
 	}
