@@ -15,7 +15,8 @@
 #	  service 9   path 91 quic over link 1: many sessions at once, each
 #	              on its own stream; a stalled reader; more sessions in
 #	              sequence, and at once, than the server allows streams
-#	  service 10  bad paths: wrong peer name; no tlshd in kwc
+#	  service 10  bad paths: wrong peer name; another ALPN (perf_test);
+#	              no tlshd in kwc
 #
 # The test runner loads quic.ko (with its crypto and UDP tunnel
 # dependencies) and kwik_quic.ko when KWIK_QUIC_DIR is given, and
@@ -241,7 +242,7 @@ carried() {
 
 # ---- setup ----------------------------------------------------------------
 
-NPLAN=21
+NPLAN=22
 ktap_plan $NPLAN
 ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(kwik_tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
 
@@ -482,6 +483,8 @@ qcase "$((SEQB * SEQP)) sessions in batches of $SEQP over one quic path (max 64 
 
 # More sessions at once than the server allows streams (63 besides
 # stream 0): those that get none ride stream 0, byte-exact all the same.
+# (Not exactly 80 - 63 of them: a session that ends early gives its
+# stream back, and the server's MAX_STREAMS lets a later one have it.)
 NOVER=80
 over_streams() {
 	qsnap
@@ -489,11 +492,11 @@ over_streams() {
 		-m echo -b 16K -P "$NOVER" || return 1
 	echo "streams opened +$(qdelta streams_opened), fallback +$(qdelta streams_fallback)"
 	[ $(($(qdelta streams_opened) + $(qdelta streams_fallback))) = "$NOVER" ] &&
-	[ "$(qdelta streams_fallback)" -ge $((NOVER - 63)) ] &&
+	[ "$(qdelta streams_fallback)" -ge 1 ] &&
 	[ "$(qdelta streams_opened)" = "$(qdelta streams_accepted)" ] || return 1
 	streams_gone
 }
-qcase "$NOVER sessions at once over one quic path: up to 63 on streams of their own, the rest on stream 0, byte-exact" over_streams
+qcase "$NOVER sessions at once over one quic path: those beyond the stream credit on stream 0, byte-exact" over_streams
 
 # Sessions sharing the QUIC path stay independent: one whose receiver
 # never reads (kwik_sockapi's "N" command: the server sits on it for
@@ -594,6 +597,45 @@ wrong_name() {
 	kc kwc path del 100
 }
 qcase "handshake failure (server certificate not for srv-b.example): path not up, EACCES" wrong_name
+
+# A QUIC server for another application protocol: lxin/quic's perf_test
+# (ALPN "sample", KWIK_QUIC_PERF) with the right certificate on link 1.
+# Its userspace handshake refuses "kwik/1" and closes, and nothing of that
+# reaches the client (no alert, no CONNECTION_CLOSE seen by kwc's tlshd):
+# the path's handshake times out (handshake-timeout 2000) and the path
+# stays down with ETIMEDOUT, then retries; never up, no hang.
+APORT=7300
+_alpn_listening() { grep -q "Waiting for New Connection" "$TMP/alpn-srv.out"; }
+wrong_alpn() {
+	local spid rc=0
+	ip netns exec kws1 stdbuf -oL "$KWIK_QUIC_PERF" -l -a 10.0.1.2 \
+		-p "$APORT" -k "$CERTS/srv.key" -c "$CERTS/srv.pem" \
+		>"$TMP/alpn-srv.out" 2>&1 &
+	spid=$!
+	if kwik_poll $((10 * SLOW)) _alpn_listening; then
+		kc kwc path add service 10 id 102 remote "10.0.1.2:$APORT" \
+			transport quic tls peer-name "$PEER" \
+			handshake-timeout 2000 &&
+		expect_state kwc 102 "$NOTUP" ETIMEDOUT $((30 * SLOW)) &&
+		grep -q "Accept" "$TMP/alpn-srv.out" || rc=1
+		[ "$(kwik_pget kwc 102 connects)" = 0 ] ||
+			{ echo "path 102 came up"; rc=1; }
+		kc kwc path del 102 || rc=1
+	else
+		echo "perf_test server did not start"
+		rc=1
+	fi
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	echo "perf_test server: $(tr '\n' ' ' <"$TMP/alpn-srv.out")"
+	return $rc
+}
+if [ -z "$SKIP" ] && [ -z "${KWIK_QUIC_PERF:-}" ]; then
+	ktap_skip "handshake failure (server speaks ALPN 'sample', not 'kwik/1'): path never up, ETIMEDOUT" \
+		"no lxin/quic perf_test to serve another ALPN (KWIK_QUIC_PERF)"
+else
+	qcase "handshake failure (server speaks ALPN 'sample', not 'kwik/1'): path never up, ETIMEDOUT" wrong_alpn
+fi
 
 no_tlshd() {
 	kwik_tlshd_stop kwc

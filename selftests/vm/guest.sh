@@ -12,7 +12,8 @@
 #   KWIK_TEST_TIMEOUT  seconds per test
 #   KWIK_MODE      "check" (TAP run), "demo" or "bench" (run selftests/vm/MODE.sh)
 #   KWIK_MODROOT   optional prepared modules.* (depmod output incl. DKMS)
-#   KWIK_TLSHD, KWIK_VERBOSE  optional, exported to the tests
+#   KWIK_TLSHD, KWIK_VERBOSE, KWIK_QUIC_PERF  optional, exported to the
+#                  tests
 #   KWIK_QUIC_MODULE, KWIK_KQUIC_MODULE  optional: quic.ko (a user's
 #                  lxin/quic) and kwik_quic.ko, loaded after kwik.ko with
 #                  quic.ko's dependencies; their log in $OUT/quic-load.log
@@ -28,7 +29,7 @@ OUT=/run/kwik
 . "$OUT/env"
 export KWIK_SRC KVER KWIK_KO KWIK_TEST_TIMEOUT KWIK_SLOW
 # Optional extras run.sh passes through (set only when given).
-for v in KWIK_TLSHD KWIK_VERBOSE KWIK_QUIC_MODULE KWIK_KQUIC_MODULE; do
+for v in KWIK_TLSHD KWIK_VERBOSE KWIK_QUIC_MODULE KWIK_KQUIC_MODULE KWIK_QUIC_PERF; do
 	[ -z "${!v:-}" ] || export "${v?}"
 done
 
