@@ -18,7 +18,6 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
-#include <linux/win_minmax.h>
 #include <net/sock.h>
 #include <linux/kwik.h>
 
@@ -43,7 +42,6 @@
 #define KWIK_PATH_IDLE		HZ
 /* Stale: no ACK for 2 * srtt + 4 * rttvar, at least this long. */
 #define KWIK_STALE_MIN_US	50000
-#define KWIK_RATE_WIN		(2 * HZ)	/* delivery rate max filter */
 #define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
@@ -73,7 +71,6 @@ struct kwik_path {
 
 	/* Owned by the work item (and by kill after cancelling it). */
 	struct socket *sock;
-	struct minmax rate_max;		/* delivery rate, windowed max */
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long backoff;
@@ -188,8 +185,6 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
-	/* A new connection: nothing known of its rate. */
-	minmax_reset(&path->rate_max, (u32)jiffies, 0);
 	write_lock_bh(&sk->sk_callback_lock);
 	path->saved_data_ready = sk->sk_data_ready;
 	path->saved_write_space = sk->sk_write_space;
@@ -630,24 +625,6 @@ static void kwik_path_connect(struct kwik_path *path)
 	set_bit(KWIK_EV_RX, &path->events);
 }
 
-/*
- * The latest delivery rate sample is often application-limited: a path
- * waiting for the session (its window, or another path's late chunk)
- * delivers less than it could.  The scheduler wants what the path can do,
- * so it gets the highest sample of the last KWIK_RATE_WIN (at least ten
- * round trips), as BBR filters its bandwidth.
- */
-static void kwik_path_filter_rate(struct kwik_path *path,
-				  struct kwik_path_metrics *m)
-{
-	u32 win = max_t(u32, KWIK_RATE_WIN, usecs_to_jiffies(10 * m->srtt_us));
-
-	if (m->delivery_rate)
-		minmax_running_max(&path->rate_max, win, (u32)jiffies,
-				   min_t(u64, m->delivery_rate, U32_MAX));
-	m->max_rate = minmax_get(&path->rate_max);
-}
-
 static void kwik_path_measure(struct kwik_path *path)
 {
 	struct kwik_path_metrics m = {};
@@ -655,7 +632,6 @@ static void kwik_path_measure(struct kwik_path *path)
 	if (!path->ops->metrics)
 		return;
 	path->ops->metrics(path->sock, &m);
-	kwik_path_filter_rate(path, &m);
 	spin_lock_bh(&path->lock);
 	path->m = m;
 	spin_unlock_bh(&path->lock);

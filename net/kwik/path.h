@@ -36,8 +36,7 @@ struct kwik_path_metrics {
 	u32 inflight_bytes;		/* sent, not yet acknowledged */
 	u32 retrans_ppm;
 	u32 ack_age_us;			/* since the lower socket's last ACK */
-	u64 delivery_rate;		/* bytes per second, latest sample */
-	u32 max_rate;			/* windowed max of it (path.c) */
+	u64 delivery_rate;		/* bytes per second */
 };
 
 /* A consistent snapshot of a path's state and counters. */
