@@ -130,14 +130,15 @@ file_case() {
 ktap_check "3000 KiB random file, cmp identical" file_case
 
 # The only path stalls (1 s each way) with data outstanding, so it goes
-# stale.  There is no other path to resend on, and a second copy queued
+# stale.  (A slow kernel may even fail the path, whose data is then
+# resent on its new connection, rightly: SKIP, as nothing is shown.)  There is no other path to resend on, and a second copy queued
 # behind the first on the same connection helps nothing: the bytes the
 # path carried must equal the payload (plus kwik_xfer's 32-byte session
 # header).
 stall_case() {
-	local tx0 tx1 pid rc=0
-	tx0=$(kwik_pget kwc 1 tx_bytes)
-	[ -n "$tx0" ] || return 1
+	local tx0 tx1 f0 f1 pid rc=0
+	tx0=$(kwik_pget kwc 1 tx_bytes) f0=$(kwik_pget kwc 1 failures)
+	[ -n "$tx0" ] && [ -n "$f0" ] || return 1
 	kwik_link_netem 1 "delay 5ms" &&
 	start_server -c 1 -m sink || return 1
 	rm -f "$TMP/go"
@@ -151,18 +152,20 @@ stall_case() {
 	kwik_poll $((30 * ${KWIK_SLOW:-1})) _half_sent &&
 	kwik_link_netem 1 "delay 1000ms" &&
 	touch "$TMP/go" &&
-	sleep 2.5 &&	# the outage itself, not a wait
+	sleep 2.5 &&	# the stall itself, not a wait
 	kwik_link_netem 1 || rc=1
 	wait "$pid" || rc=1
 	wait "$SRV_PID" || rc=1
 	SRV_PID=
 	kwik_link_netem 1
-	tx1=$(kwik_pget kwc 1 tx_bytes)
+	tx1=$(kwik_pget kwc 1 tx_bytes) f1=$(kwik_pget kwc 1 failures)
 	echo "client: $(cat "$TMP/cli.out")"
 	echo "server: $(cat "$TMP/srv.out")"
-	echo "path 1 carried $((tx1 - tx0)) payload bytes for $(((1 << 20) + 32))"
+	echo "path 1 carried $((tx1 - tx0)) payload bytes for $(((1 << 20) + 32)), failed $((f1 - f0)) times"
 	[ "$rc" -eq 0 ] &&
-	[ "$(kwik_field "$TMP/cli.out" tx_fnv)" = "$(kwik_field "$TMP/srv.out" rx_fnv)" ] &&
+	[ "$(kwik_field "$TMP/cli.out" tx_fnv)" = "$(kwik_field "$TMP/srv.out" rx_fnv)" ] ||
+		return 1
+	[ "$f1" = "$f0" ] || return 2
 	[ $((tx1 - tx0)) -eq $(((1 << 20) + 32)) ]
 }
 
@@ -176,13 +179,20 @@ if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
 	xfer "netem 10ms RTT 1% loss: 1M echo" $((2 << 20)) \
 		-m echo -- -m echo -b 1M
 	kwik_link_netem 1
-	ktap_check "lone path stalls 1 s mid-transfer: nothing sent twice on it" \
-		stall_case
+	src=0
+	sout=$(stall_case 2>&1) || src=$?
+	ktap_diag "$sout"
+	case $src in
+	0) ktap_ok "lone path stalls mid-transfer: nothing sent twice on it" ;;
+	2) ktap_skip "lone path stalls mid-transfer: nothing sent twice on it" \
+		"path 1 failed in the stall (slow kernel), so its data was rightly resent" ;;
+	*) ktap_fail "lone path stalls mid-transfer: nothing sent twice on it" ;;
+	esac
 else
 	ktap_skip "netem 20ms RTT 50mbit: 2M client->server" "netem unavailable"
 	ktap_skip "netem 20ms RTT 50mbit: 2M server->client" "netem unavailable"
 	ktap_skip "netem 10ms RTT 1% loss: 1M echo" "netem unavailable"
-	ktap_skip "lone path stalls 1 s mid-transfer: nothing sent twice on it" \
+	ktap_skip "lone path stalls mid-transfer: nothing sent twice on it" \
 		"netem unavailable"
 fi
 
