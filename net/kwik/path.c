@@ -122,6 +122,7 @@ struct kwik_path_ended {
 static atomic_t kwik_spath_id = ATOMIC_INIT(0);
 
 static void kwik_path_hs_cancel(struct kwik_path *path);
+static void kwik_path_end_sessions(struct kwik_path *path);
 
 static void kwik_path_queue(struct kwik_path *path, int ev)
 {
@@ -197,18 +198,6 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 	path->sock = sock;
 }
 
-static void kwik_path_ended_purge(struct kwik_path *path)
-{
-	struct kwik_path_ended *e, *tmp;
-	LIST_HEAD(list);
-
-	spin_lock_bh(&path->lock);
-	list_splice_init(&path->ended, &list);
-	spin_unlock_bh(&path->lock);
-	list_for_each_entry_safe(e, tmp, &list, node)
-		kfree(e);
-}
-
 /*
  * Detach and close the lower socket.  After the callback swap no callback
  * can reach @path; a work run queued before it finds path->sock NULL.
@@ -240,7 +229,7 @@ static void kwik_path_close_sock(struct kwik_path *path)
 	path->sock = NULL;
 	path->secured = false;
 	path->hs_needed = false;
-	kwik_path_ended_purge(path);
+	kwik_path_end_sessions(path);
 
 	if (path->ops->release)
 		path->ops->release(sock);
@@ -280,7 +269,7 @@ static void kwik_path_free_work(struct work_struct *work)
 	cancel_work_sync(&path->work);
 	WARN_ON_ONCE(path->sock);
 	skb_queue_purge(&path->ctlq);
-	kwik_path_ended_purge(path);
+	kwik_path_end_sessions(path);
 	kwik_transport_put(path->ops);
 	if (path->listener)
 		kwik_listener_put(path->listener);
@@ -1040,7 +1029,10 @@ static bool kwik_path_tx(struct kwik_path *path)
 	return budget < 0;
 }
 
-/* Tell the transport which sessions let go of the path. */
+/*
+ * Tell the transport which sessions let go of the path; without a socket
+ * (closed, or being freed) just forget them.
+ */
 static void kwik_path_end_sessions(struct kwik_path *path)
 {
 	struct kwik_path_ended *e, *tmp;
