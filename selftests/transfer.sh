@@ -9,7 +9,7 @@
 #
 # 1 B, 64 KiB and 16 MiB client->server and server->client, echo, a
 # non-blocking run, a file with cmp, then the link shaped with netem,
-# and the only path stalling mid-transfer.
+# the only path stalling mid-transfer, and sessions after idle times.
 # Every case: both ends verify the deterministic data byte by byte, and
 # the digest the sender reports equals the digest the receiver reports.
 set -u
@@ -88,7 +88,7 @@ xfer() {
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
-ktap_plan 16
+ktap_plan 17
 ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
 
 setup_path() {
@@ -136,9 +136,10 @@ ktap_check "3000 KiB random file, cmp identical" file_case
 # path carried must equal the payload (plus kwik_xfer's 32-byte session
 # header).
 stall_case() {
-	local tx0 tx1 f0 f1 pid rc=0
+	local tx0 tx1 f0 f1 s0 s1 pid rc=0
 	tx0=$(kwik_pget kwc 1 tx_bytes) f0=$(kwik_pget kwc 1 failures)
-	[ -n "$tx0" ] && [ -n "$f0" ] || return 1
+	s0=$(kwik_pget kwc 1 stalls)
+	[ -n "$tx0" ] && [ -n "$f0" ] && [ -n "$s0" ] || return 1
 	kwik_link_netem 1 "delay 5ms" &&
 	start_server -c 1 -m sink || return 1
 	rm -f "$TMP/go"
@@ -159,14 +160,44 @@ stall_case() {
 	SRV_PID=
 	kwik_link_netem 1
 	tx1=$(kwik_pget kwc 1 tx_bytes) f1=$(kwik_pget kwc 1 failures)
+	s1=$(kwik_pget kwc 1 stalls)
 	echo "client: $(cat "$TMP/cli.out")"
 	echo "server: $(cat "$TMP/srv.out")"
-	echo "path 1 carried $((tx1 - tx0)) payload bytes for $(((1 << 20) + 32)), failed $((f1 - f0)) times"
-	[ "$rc" -eq 0 ] &&
+	echo "path 1 carried $((tx1 - tx0)) payload bytes for $(((1 << 20) + 32)), failed $((f1 - f0)) times, judged stale $((s1 - s0)) times"
+	[ "$rc" -eq 0 ] && [ "$s1" -gt "$s0" ] &&
 	[ "$(kwik_field "$TMP/cli.out" tx_fnv)" = "$(kwik_field "$TMP/srv.out" rx_fnv)" ] ||
 		return 1
 	[ "$f1" = "$f0" ] || return 2
 	[ $((tx1 - tx0)) -eq $(((1 << 20) + 32)) ]
+}
+
+# A path idle for a while heard its last ACK up to a keepalive period ago
+# (1 s); the first chunk it is then given must not make it stale, which
+# would send the session's data again on the other paths.  Over a 50 ms
+# RTT (a stale bound of about 100 ms), one session to settle the path's
+# RTT estimate, then six, each after a different idle time (so the last
+# keepalive is at a different age).
+idle_session() {
+	start_server -c 1 -m sink || return 1
+	ip netns exec kwc timeout -k 5 90 "$XFER" client -s "$SVC" -t 80 \
+		-m send -b 64K --shutdown >"$TMP/cli.out" 2>&1 ||
+		{ cat "$TMP/cli.out"; return 1; }
+	wait "$SRV_PID" || { cat "$TMP/srv.out"; return 1; }
+	SRV_PID=
+}
+idle_case() {
+	local s0 s1 idle
+	kwik_link_netem 1 "delay 25ms" && idle_session || return 1
+	s0=$(kwik_pget kwc 1 stalls)
+	[ -n "$s0" ] || return 1
+	for idle in 1.1 1.3 1.5 1.7 1.9 2.1; do
+		sleep "$idle"	# the idle time itself, not a wait
+		idle_session || return 1
+	done
+	kwik_link_netem 1
+	s1=$(kwik_pget kwc 1 stalls)
+	echo "path 1 judged stale $((s1 - s0)) times in 6 sessions after idling"
+	[ "$s1" = "$s0" ]
 }
 
 # Shaped link: 10 ms each way (20 ms RTT), 50 Mbit/s.
@@ -188,11 +219,15 @@ if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
 		"path 1 failed in the stall (slow kernel), so its data was rightly resent" ;;
 	*) ktap_fail "lone path stalls mid-transfer: nothing sent twice on it" ;;
 	esac
+	kwik_link_netem 1
+	ktap_check "idle path: a chunk after idling is not judged stale" idle_case
 else
 	ktap_skip "netem 20ms RTT 50mbit: 2M client->server" "netem unavailable"
 	ktap_skip "netem 20ms RTT 50mbit: 2M server->client" "netem unavailable"
 	ktap_skip "netem 10ms RTT 1% loss: 1M echo" "netem unavailable"
 	ktap_skip "lone path stalls mid-transfer: nothing sent twice on it" \
+		"netem unavailable"
+	ktap_skip "idle path: a chunk after idling is not judged stale" \
 		"netem unavailable"
 fi
 

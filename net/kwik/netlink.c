@@ -249,7 +249,8 @@ static int kwik_nl_put_path_stats(struct sk_buff *skb,
 	    nla_put_u32(skb, KWIK_PATH_STATS_A_RETRANS_PPM, pi->m.retrans_ppm) ||
 	    nla_put_u32(skb, KWIK_PATH_STATS_A_INFLIGHT,
 			pi->m.inflight_bytes) ||
-	    nla_put_u32(skb, KWIK_PATH_STATS_A_CWND, pi->m.cwnd_bytes)) {
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_CWND, pi->m.cwnd_bytes) ||
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_STALLS, pi->stalls)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

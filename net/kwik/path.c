@@ -73,6 +73,7 @@ struct kwik_path {
 	struct socket *sock;
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
+	unsigned long busy_since;	/* data outstanding since (jiffies) */
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
 	bool tx_busy;
@@ -96,6 +97,7 @@ struct kwik_path {
 	u32 nsessions;
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
+	u32 stalls;			/* times judged stale */
 	struct kwik_path_metrics m;	/* refreshed by the work */
 	/*
 	 * TLS handshake in flight (NULL: none); its done callback reports
@@ -186,6 +188,8 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
+	/* A new connection: nothing outstanding yet. */
+	path->busy_since = jiffies;
 	write_lock_bh(&sk->sk_callback_lock);
 	path->saved_data_ready = sk->sk_data_ready;
 	path->saved_write_space = sk->sk_write_space;
@@ -333,6 +337,7 @@ void kwik_path_get_info(struct kwik_path *path, struct kwik_path_info *info)
 	info->rx_dropped = path->rx_dropped;
 	info->connects = path->connects;
 	info->failures = path->failures;
+	info->stalls = path->stalls;
 	info->m = path->m;
 	spin_unlock_bh(&path->lock);
 }
@@ -502,12 +507,22 @@ static u32 kwik_path_stale_us(const struct kwik_path *path)
  */
 static void kwik_path_check_stale(struct kwik_path *path)
 {
-	bool stale = path->m.unacked_bytes &&
-		     path->m.ack_age_us >= kwik_path_stale_us(path);
+	/*
+	 * An idle connection hears no ACK for a while, so a chunk sent on
+	 * it is judged from when it went out, not from the last ACK.
+	 */
+	u32 age = min_t(u32, path->m.ack_age_us,
+			jiffies_to_usecs(jiffies - path->busy_since));
+	bool stale = path->m.unacked_bytes && age >= kwik_path_stale_us(path);
 
 	if (stale == path->stale)
 		return;
 	WRITE_ONCE(path->stale, stale);
+	if (stale) {
+		spin_lock_bh(&path->lock);
+		path->stalls++;
+		spin_unlock_bh(&path->lock);
+	}
 	kwik_path_tell(path, stale ? KWIK_NEWS_STALE : KWIK_NEWS_FRESH, 0);
 }
 
@@ -621,6 +636,9 @@ static void kwik_path_measure(struct kwik_path *path)
 	if (!path->ops->metrics)
 		return;
 	path->ops->metrics(path->sock, &m);
+	/* path->m is written only here: no lock needed to read it. */
+	if (m.unacked_bytes && !path->m.unacked_bytes)
+		path->busy_since = jiffies;
 	spin_lock_bh(&path->lock);
 	path->m = m;
 	spin_unlock_bh(&path->lock);

@@ -46,6 +46,7 @@ struct kwik_path_info {
 	u32 sessions;
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
+	u32 stalls;			/* times judged stale */
 	struct kwik_path_metrics m;
 };
 

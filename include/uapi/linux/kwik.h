@@ -302,6 +302,7 @@ enum kwik_path_stats_attr {
 	KWIK_PATH_STATS_A_RETRANS_PPM,	/* u32, retransmitted segments, ppm */
 	KWIK_PATH_STATS_A_INFLIGHT,	/* u32, bytes sent, not yet acked */
 	KWIK_PATH_STATS_A_CWND,		/* u32, bytes */
+	KWIK_PATH_STATS_A_STALLS,	/* u32, times judged stale */
 	__KWIK_PATH_STATS_A_MAX
 };
 
