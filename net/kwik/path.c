@@ -18,6 +18,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/win_minmax.h>
 #include <net/sock.h>
 #include <linux/kwik.h>
 
@@ -42,6 +43,7 @@
 #define KWIK_PATH_IDLE		HZ
 /* Stale: no ACK for 2 * srtt + 4 * rttvar, at least this long. */
 #define KWIK_STALE_MIN_US	50000
+#define KWIK_RATE_WIN		(2 * HZ)	/* delivery rate max filter */
 #define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
@@ -71,6 +73,7 @@ struct kwik_path {
 
 	/* Owned by the work item (and by kill after cancelling it). */
 	struct socket *sock;
+	struct minmax rate_max;		/* full delivery rate samples */
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long busy_since;	/* data outstanding since (jiffies) */
@@ -188,7 +191,8 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
-	/* A new connection: nothing outstanding yet. */
+	/* A new connection: nothing known of its rate, nothing outstanding. */
+	minmax_reset(&path->rate_max, (u32)jiffies, 0);
 	path->busy_since = jiffies;
 	write_lock_bh(&sk->sk_callback_lock);
 	path->saved_data_ready = sk->sk_data_ready;
@@ -629,6 +633,25 @@ static void kwik_path_connect(struct kwik_path *path)
 	set_bit(KWIK_EV_RX, &path->events);
 }
 
+/*
+ * What the path can deliver: the best delivery rate of the last
+ * KWIK_RATE_WIN (at least ten round trips), as BBR filters bandwidth.
+ * Application-limited samples are left out: they tell how little the
+ * session gave the path (its window, another path's late chunk), not
+ * what the path can do; so is a path that has carried only control
+ * frames, which must keep the scheduler's cwnd/srtt guess instead.
+ */
+static void kwik_path_filter_rate(struct kwik_path *path,
+				  struct kwik_path_metrics *m)
+{
+	u32 win = max_t(u32, KWIK_RATE_WIN, usecs_to_jiffies(10 * m->srtt_us));
+	u32 full = m->rate_app_limited ? 0 :
+		   min_t(u64, m->delivery_rate, U32_MAX);
+
+	/* 0 adds nothing, but lets older samples age out of the window. */
+	m->max_rate = minmax_running_max(&path->rate_max, win, jiffies, full);
+}
+
 static void kwik_path_measure(struct kwik_path *path)
 {
 	struct kwik_path_metrics m = {};
@@ -636,6 +659,7 @@ static void kwik_path_measure(struct kwik_path *path)
 	if (!path->ops->metrics)
 		return;
 	path->ops->metrics(path->sock, &m);
+	kwik_path_filter_rate(path, &m);
 	/* path->m is written only here: no lock needed to read it. */
 	if (m.unacked_bytes && !path->m.unacked_bytes)
 		path->busy_since = jiffies;

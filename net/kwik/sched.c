@@ -122,8 +122,12 @@ u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len)
 	/* Before the first RTT sample every path looks alike. */
 	if (!m.srtt_us)
 		m.srtt_us = 1000;
-	/* Bytes per second: measured, or what the window allows per RTT. */
-	rate = max_t(u64, m.delivery_rate,
+	/*
+	 * Bytes per second: the best full sample of late, else the latest
+	 * sample or what the window allows per RTT, whichever is more.
+	 */
+	rate = m.max_rate ?:
+	       max_t(u64, m.delivery_rate,
 		     div_u64((u64)m.cwnd_bytes * USEC_PER_SEC, m.srtt_us));
 	rate = max_t(u64, rate, 1000);
 	return m.srtt_us / 2 +

@@ -159,6 +159,8 @@ static void kwik_tcp_metrics(struct socket *sock, struct kwik_path_metrics *m)
 	m->delivery_rate = interval ?
 		div_u64((u64)READ_ONCE(tp->rate_delivered) * mss * USEC_PER_SEC,
 			interval) : 0;
+	/* Updated with the rate under the socket lock; a hint read racily. */
+	m->rate_app_limited = data_race(!!tp->rate_app_limited);
 	m->ack_age_us = jiffies_to_usecs(jiffies - READ_ONCE(tp->rcv_tstamp));
 	m->retrans_ppm = segs ?
 		(u32)div_u64((u64)READ_ONCE(tp->total_retrans) * 1000000, segs) :
