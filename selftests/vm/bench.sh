@@ -216,6 +216,26 @@ run_lxquic() {
 # are single-path baselines), and for Kwik's the client path on link 1.
 declare -A FIRST_PATH=([kwik]=1 [tls]=101 [cubic]=201 [quic]=301 [mptcp]="")
 
+# path_tx SYS: payload bytes sent so far on each of SYS's client paths.
+path_tx() {
+	local i
+	for i in $(seq 0 $((${#PATHS[@]} - 1))); do
+		echo -n "$(kwik_pget kwc $((FIRST_PATH[$1] + i)) tx_bytes) "
+	done
+}
+
+# path_shares SYS BEFORE AFTER: "  SYS: paths 1=P% 2=Q% ... of N bytes", each
+# path's share of the payload SYS sent in its run (resent bytes included).
+path_shares() {
+	awk -v sys="$1" -v b="$2" -v a="$3" 'BEGIN {
+		n = split(b, x, " "); split(a, y, " "); t = 0
+		for (i = 1; i <= n; i++) t += y[i] - x[i]
+		if (t <= 0) exit
+		s = "  " sys ": paths"
+		for (i = 1; i <= n; i++) s = s sprintf(" %d=%.1f%%", i, 100 * (y[i] - x[i]) / t)
+		print s " of " t " bytes" }'
+}
+
 # setup_case: topology, Kwik paths, MPTCP endpoints.
 setup_case() {
 	local n=${#PATHS[@]} i args=()
@@ -339,6 +359,8 @@ for c in $CASES; do
 			ST[$sys]="skip: $skip"
 			continue
 		fi
+		txb=
+		[ -z "${FIRST_PATH[$sys]:-}" ] || txb=$(path_tx "$sys")
 		if run_one "$sys" "$fail"; then
 			ST[$sys]=ok
 		else
@@ -346,6 +368,7 @@ for c in $CASES; do
 			rc=1
 			sed "s/^/  $sys: /" "$TMP/srv.out" "$TMP/cli.out" 2>/dev/null | head -n 6
 		fi
+		[ -z "$txb" ] || path_shares "$sys" "$txb" "$(path_tx "$sys")"
 		G[$sys]=$(field "$TMP/srv.out" goodput_mbit)
 		GAP[$sys]=$(field "$TMP/srv.out" max_gap_ms)
 		PEAK[$sys]=$(field "$TMP/srv.out" peak_buffered)
