@@ -954,8 +954,15 @@ static int kwik_quic_rx_event(struct kwik_quic_ctx *ctx, const u8 *data,
 		}
 		kwik_quic_unmap(strm);
 	}
-	kwik_quic_end_tx(ctx, strm, KWIK_QUIC_END_RESET);
-	kwik_quic_maybe_free(ctx, strm);
+	/*
+	 * Our direction ends too.  Ending it may free the stream, so only
+	 * one of the two: freeing it again here was a double free whenever
+	 * the peer's RESET_STREAM came before its Kwik RESET on stream 0.
+	 */
+	if (!strm->tx_done)
+		kwik_quic_end_tx(ctx, strm, KWIK_QUIC_END_RESET);
+	else
+		kwik_quic_maybe_free(ctx, strm);
 	return 0;
 }
 
