@@ -475,17 +475,20 @@ static u64 kwik_rcv_edge(struct kwik_sock *ks)
 	return max(edge, ks->rcv_edge_adv);
 }
 
-/* The slowest usable path's smoothed RTT, at least 1 ms. */
-static u32 kwik_session_max_srtt(struct kwik_sock *ks)
+/* The slowest path's smoothed RTT (at least 1 ms); *up: paths up. */
+static u32 kwik_session_max_srtt(struct kwik_sock *ks, u32 *up)
 {
 	struct kwik_path_metrics m;
 	u32 i, rtt = USEC_PER_MSEC;
 
-	for (i = 0; i < ks->nsf; i++) {
+	*up = 0;
+	/* Slots are not packed: a path removed leaves a hole. */
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
 		if (!ks->sf[i].up)
 			continue;
 		kwik_path_get_metrics(ks->sf[i].path, &m);
 		rtt = max(rtt, m.srtt_us);
+		(*up)++;
 	}
 	return rtt;
 }
@@ -494,14 +497,18 @@ static u32 kwik_session_max_srtt(struct kwik_sock *ks)
  * Receive buffer auto-tuning, as TCP's (tcp_rcv_space_adjust()): once
  * per slowest-path RTT the buffer grows to twice what the application
  * read in that time, so the window covers the paths' bandwidth-delay
- * products and the reordering between them (a window-limited flow
- * doubles it each round).  Bounded by tcp_rmem[2]; not when the
+ * products (a window-limited flow doubles it each round).  With several
+ * paths, to four times: while a chunk crosses a slow path the fast ones
+ * keep sending, and what they send waits behind it; the default
+ * scheduler gives a slow path data only when the window has room for
+ * that (sched_default.c).  Bounded by tcp_rmem[2]; not when the
  * application set SO_RCVBUF.
  */
 static void kwik_session_rcvbuf_tune(struct kwik_sock *ks)
 {
 	struct sock *sk = &ks->sk;
 	u64 now = ktime_get_ns(), elapsed, read, want;
+	u32 up;
 
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		return;
@@ -509,10 +516,11 @@ static void kwik_session_rcvbuf_tune(struct kwik_sock *ks)
 	if (ks->rcvq_time_ns && elapsed < (u64)ks->rcvq_rtt_us * NSEC_PER_USEC)
 		return;
 	read = ks->bytes_read - ks->rcvq_read;
+	ks->rcvq_rtt_us = kwik_session_max_srtt(ks, &up);
 	if (ks->rcvq_time_ns && elapsed) {
 		/* Per RTT; payload is about 7/8 of truesize. */
 		want = div64_u64(read * ks->rcvq_rtt_us * NSEC_PER_USEC,
-				 elapsed) * 2 * 8 / 7;
+				 elapsed) * (up > 1 ? 4 : 2) * 8 / 7;
 		want = min_t(u64, want,
 			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
 		if (want > READ_ONCE(sk->sk_rcvbuf))
@@ -520,7 +528,6 @@ static void kwik_session_rcvbuf_tune(struct kwik_sock *ks)
 	}
 	ks->rcvq_time_ns = now;
 	ks->rcvq_read = ks->bytes_read;
-	ks->rcvq_rtt_us = kwik_session_max_srtt(ks);
 }
 
 /*
