@@ -111,11 +111,13 @@ bool kwik_sched_may_open(struct kwik_sock *ks, struct kwik_subflow *sf)
 	return true;
 }
 
-u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len)
+u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len, u64 *ratep)
 {
 	struct kwik_path_metrics m;
 	u64 rate;
 
+	if (ratep)
+		*ratep = 0;
 	if (!sf->path)
 		return U64_MAX;
 	kwik_path_get_metrics(sf->path, &m);
@@ -130,6 +132,8 @@ u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len)
 	       max_t(u64, m.delivery_rate,
 		     div_u64((u64)m.cwnd_bytes * USEC_PER_SEC, m.srtt_us));
 	rate = max_t(u64, rate, 1000);
+	if (ratep)
+		*ratep = rate;
 	return m.srtt_us / 2 +
 	       div64_u64(((u64)m.unacked_bytes + len) * USEC_PER_SEC, rate);
 }

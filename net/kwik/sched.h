@@ -45,9 +45,10 @@ void kwik_sched_put(const struct kwik_sched_ops *ops);
 /*
  * Expected time, in microseconds, until @len more bytes queued on @sf's
  * path would be delivered: one-way delay plus what is queued ahead,
- * drained at the path's estimated rate.  U64_MAX if the path is unusable.
+ * drained at the path's estimated rate (in *@rate if not NULL, bytes per
+ * second).  U64_MAX (rate 0) if the path is unusable.
  */
-u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len);
+u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len, u64 *rate);
 /* @sf may carry data at all (active, up, backup rule). */
 bool kwik_sched_usable(struct kwik_sock *ks, struct kwik_subflow *sf);
 /* @sf is a right path to open the session on (a primary if one is up). */
