@@ -130,11 +130,11 @@ file_case() {
 ktap_check "3000 KiB random file, cmp identical" file_case
 
 # The only path stalls (1 s each way) with data outstanding, so it goes
-# stale.  (A slow kernel may even fail the path, whose data is then
-# resent on its new connection, rightly: SKIP, as nothing is shown.)  There is no other path to resend on, and a second copy queued
+# stale.  There is no other path to resend on, and a second copy queued
 # behind the first on the same connection helps nothing: the bytes the
 # path carried must equal the payload (plus kwik_xfer's 32-byte session
-# header).
+# header).  (A slow kernel may even fail the path, whose data is then
+# rightly resent on its new connection: SKIP, as nothing is shown.)
 stall_case() {
 	local tx0 tx1 f0 f1 s0 s1 pid rc=0
 	tx0=$(kwik_pget kwc 1 tx_bytes) f0=$(kwik_pget kwc 1 failures)

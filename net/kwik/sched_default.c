@@ -38,7 +38,7 @@ static bool kwik_sched_default_may_send(struct kwik_sock *ks,
 	if (!sooner)
 		return true;
 	room = min(ks->snd_edge, ks->write_seq);
-	if (mine == U64_MAX || room <= ks->snd_nxt + len)
+	if (room <= ks->snd_nxt + len)
 		return false;
 	room -= ks->snd_nxt + len;
 	need = div_u64(sooner * mine, USEC_PER_SEC);
