@@ -963,39 +963,87 @@ fail:
 
 /* ---- Transmit ---- */
 
+/*
+ * Send the frame's payload from byte @done on.  Where the kernel has
+ * MSG_SPLICE_PAGES, TCP and kTLS (which encrypts from them) take the
+ * chunk's page by reference instead of a copy of its bytes.
+ */
+static int kwik_path_send_payload(struct kwik_path *path, u32 done)
+{
+	struct kwik_txframe *tx = &path->tx;
+	struct msghdr msg = {
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+	};
+#ifdef MSG_SPLICE_PAGES
+	const skb_frag_t *frag = &skb_shinfo(tx->skb)->frags[0];
+	struct bio_vec bv;
+
+	msg.msg_flags |= MSG_SPLICE_PAGES;
+	bvec_set_page(&bv, skb_frag_page(frag), tx->len - done,
+		      skb_frag_off(frag) + tx->off + done);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, tx->len - done);
+	return sock_sendmsg(path->sock, &msg);
+#else
+	struct kvec iov = {
+		.iov_base = kwik_chunk_data(tx->skb) + tx->off + done,
+		.iov_len = tx->len - done,
+	};
+
+	return kernel_sendmsg(path->sock, &msg, &iov, 1, iov.iov_len);
+#endif
+}
+
+/* The frame's rest in one call, for a transport with its own send. */
+static int kwik_path_send_rest(struct kwik_path *path)
+{
+	struct kwik_txframe *tx = &path->tx;
+	u32 done = 0;
+	struct kvec iov[2];
+	int n = 0;
+
+	if (tx->sent < tx->hdr_len) {
+		iov[n].iov_base = tx->hdr + tx->sent;
+		iov[n++].iov_len = tx->hdr_len - tx->sent;
+	} else {
+		done = tx->sent - tx->hdr_len;
+	}
+	if (tx->len) {
+		iov[n].iov_base = kwik_chunk_data(tx->skb) + tx->off + done;
+		iov[n++].iov_len = tx->len - done;
+	}
+	return path->ops->send(path->sock, iov, n,
+			       tx->hdr_len + tx->len - tx->sent);
+}
+
 /* Continue the frame in path->tx; 0 when done, -EAGAIN, or an error. */
 static int kwik_path_tx_push(struct kwik_path *path)
 {
 	struct kwik_txframe *tx = &path->tx;
-	u32 total = tx->hdr_len + tx->len;
+	int ret;
 
-	while (tx->sent < total) {
-		/* TCP autocorking coalesces small frames; no MSG_MORE. */
-		struct msghdr msg = {
-			.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
-		};
-		struct kvec iov[2];
-		int n = 0, ret;
+	while (tx->sent < tx->hdr_len + tx->len) {
+		if (path->ops->send) {
+			ret = kwik_path_send_rest(path);
+		} else if (tx->sent < tx->hdr_len) {
+			/*
+			 * TCP autocorking coalesces small frames; MSG_MORE
+			 * only holds a header for the payload after it.
+			 */
+			struct msghdr msg = {
+				.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL |
+					     (tx->len ? MSG_MORE : 0),
+			};
+			struct kvec iov = {
+				.iov_base = tx->hdr + tx->sent,
+				.iov_len = tx->hdr_len - tx->sent,
+			};
 
-		if (tx->sent < tx->hdr_len) {
-			iov[n].iov_base = tx->hdr + tx->sent;
-			iov[n++].iov_len = tx->hdr_len - tx->sent;
-			if (tx->len) {
-				iov[n].iov_base = tx->skb->data + tx->off;
-				iov[n++].iov_len = tx->len;
-			}
+			ret = kernel_sendmsg(path->sock, &msg, &iov, 1,
+					     iov.iov_len);
 		} else {
-			u32 done = tx->sent - tx->hdr_len;
-
-			iov[n].iov_base = tx->skb->data + tx->off + done;
-			iov[n++].iov_len = tx->len - done;
+			ret = kwik_path_send_payload(path,
+						     tx->sent - tx->hdr_len);
 		}
-		if (path->ops->send)
-			ret = path->ops->send(path->sock, iov, n,
-					      total - tx->sent);
-		else
-			ret = kernel_sendmsg(path->sock, &msg, iov, n,
-					     total - tx->sent);
 		if (ret < 0)
 			return ret;
 		tx->sent += ret;

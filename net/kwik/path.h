@@ -88,7 +88,7 @@ struct kwik_txframe {
 	u8 hdr[32];
 	u32 hdr_len;
 	struct sk_buff *skb;		/* payload (reference held) or NULL */
-	u32 off, len;			/* payload: skb->data + off, len bytes */
+	u32 off, len;			/* payload: chunk bytes off..off + len */
 	u32 sent;			/* bytes of hdr + payload already sent */
 	u32 payload;			/* session bytes this frame carries */
 };

@@ -30,8 +30,12 @@
 #include "session.h"
 #include "sock.h"
 
-/* Largest chunk a sender queues: fills a 16 KiB slab with its skb_shared_info. */
+/*
+ * Largest chunk a sender queues: what the receiver's skb for it holds in
+ * a 16 KiB allocation with its skb_shared_info.
+ */
 #define KWIK_TX_CHUNK		SKB_WITH_OVERHEAD(16384)
+#define KWIK_TX_ORDER		2	/* a chunk's page: 16 KiB */
 #define KWIK_LINGER		(60 * HZ)	/* orphan waiting for FIN/ACK */
 
 static_assert(KWIK_TX_CHUNK <= KWIK_DATA_MAX);
@@ -1513,6 +1517,48 @@ void kwik_session_shutdown_send(struct kwik_sock *ks)
 	kwik_session_kick(ks);
 }
 
+/*
+ * A send queue chunk keeps its bytes in one page fragment, so that a path
+ * can pass them to TCP or kTLS by reference (kwik_path_tx_push()).  Bytes
+ * once queued never change; a page the lower socket still holds when the
+ * chunk is acknowledged and freed lives on through its own reference.
+ * Order KWIK_TX_ORDER, or one page when memory is fragmented.
+ */
+static struct sk_buff *kwik_chunk_alloc(struct sock *sk)
+{
+	gfp_t gfp = sk->sk_allocation;
+	unsigned int order = KWIK_TX_ORDER;
+	struct sk_buff *skb;
+	struct page *page;
+
+	skb = alloc_skb(0, gfp);
+	if (!skb)
+		return NULL;
+	page = alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY,
+			   order);
+	if (!page) {
+		order = 0;
+		page = alloc_page(gfp);
+	}
+	if (!page) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	skb_fill_page_desc(skb, 0, page, 0, 0);
+	skb->truesize += PAGE_SIZE << order;
+	return skb;
+}
+
+/* Bytes a chunk can still take. */
+static u32 kwik_chunk_room(const struct sk_buff *skb)
+{
+	const skb_frag_t *frag = &skb_shinfo(skb)->frags[0];
+
+	return min_t(u32, KWIK_TX_CHUNK - skb->len,
+		     page_size(skb_frag_page(frag)) - skb_frag_off(frag) -
+		     skb_frag_size(frag));
+}
+
 /* sendmsg(): queue @len bytes of @msg; returns bytes queued or -errno. */
 int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 		       long *timeo)
@@ -1523,7 +1569,7 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 
 	while (copied < len) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		size_t n;
+		size_t n, c;
 
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
 			err = -EPIPE;
@@ -1531,7 +1577,7 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 		}
 		/* Append to the tail while none of it has been sent. */
 		if (!skb || KWIK_SKB_CB(skb)->dsn < ks->snd_nxt ||
-		    !skb_tailroom(skb)) {
+		    !kwik_chunk_room(skb)) {
 			if (!sk_stream_memory_free(sk)) {
 				kwik_session_kick(ks);
 				err = sk_stream_wait_memory(sk, timeo);
@@ -1539,7 +1585,7 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 					break;
 				continue;
 			}
-			skb = alloc_skb(KWIK_TX_CHUNK, sk->sk_allocation);
+			skb = kwik_chunk_alloc(sk);
 			if (!skb) {
 				err = -ENOBUFS;
 				break;
@@ -1550,14 +1596,18 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 			if (!ks->snd_head)
 				ks->snd_head = skb;
 		}
-		n = min_t(size_t, len - copied, skb_tailroom(skb));
-		if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
-			skb_trim(skb, skb->len - n);
+		n = min_t(size_t, len - copied, kwik_chunk_room(skb));
+		c = copy_from_iter(kwik_chunk_data(skb) + skb->len, n,
+				   &msg->msg_iter);
+		skb_frag_size_add(&skb_shinfo(skb)->frags[0], c);
+		skb->len += c;
+		skb->data_len += c;
+		ks->write_seq += c;
+		copied += c;
+		if (c != n) {
 			err = -EFAULT;
 			break;
 		}
-		ks->write_seq += n;
-		copied += n;
 	}
 	if (copied)
 		kwik_session_kick(ks);

@@ -51,6 +51,14 @@ struct kwik_skb_cb {
 
 #define KWIK_SKB_CB(skb) ((struct kwik_skb_cb *)&((skb)->cb[0]))
 
+/* A send queue chunk's bytes are one page fragment (kwik_chunk_alloc()). */
+static inline u8 *kwik_chunk_data(const struct sk_buff *skb)
+{
+	const skb_frag_t *frag = &skb_shinfo(skb)->frags[0];
+
+	return (u8 *)page_address(skb_frag_page(frag)) + skb_frag_off(frag);
+}
+
 struct kwik_sock {
 	struct sock sk;			/* must be first */
 
