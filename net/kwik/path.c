@@ -41,7 +41,10 @@
  * would retry for many minutes) moves its sessions on in bounded time.
  */
 #define KWIK_PATH_IDLE		HZ
-/* Stale: no ACK for 2 * srtt + 4 * rttvar, at least this long. */
+/*
+ * Stale: no ACK for srtt + 4 * rttvar (TCP's RTO without its floor), at
+ * least this long: above the receiver's delayed ACK (40 ms).
+ */
 #define KWIK_STALE_MIN_US	50000
 #define KWIK_RATE_WIN		(2 * HZ)	/* delivery rate max filter */
 #define KWIK_PATH_DEAD		(5 * HZ)
@@ -500,7 +503,7 @@ static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
 
 static u32 kwik_path_stale_us(const struct kwik_path *path)
 {
-	return max_t(u32, 2 * path->m.srtt_us + 4 * path->m.rttvar_us,
+	return max_t(u32, path->m.srtt_us + 4 * path->m.rttvar_us,
 		     KWIK_STALE_MIN_US);
 }
 
@@ -509,15 +512,40 @@ static u32 kwik_path_stale_us(const struct kwik_path *path)
  * connection has data outstanding and hears no ACK, and tell the
  * sessions, which then resend on other paths what they gave this one.
  */
+/*
+ * How long the lower connection has waited for an ACK.  An idle
+ * connection hears none for a while, so a chunk sent on it is judged from
+ * when it went out, not from the last ACK.
+ */
+static u32 kwik_path_wait_us(const struct kwik_path *path)
+{
+	return min_t(u32, path->m.ack_age_us,
+		     jiffies_to_usecs(jiffies - path->busy_since));
+}
+
+/*
+ * When the work must look at the path again: with data outstanding, as it
+ * would turn stale (then every half threshold while it is), else after
+ * KWIK_PATH_IDLE for the keepalive.
+ */
+static unsigned long kwik_path_next_check(const struct kwik_path *path)
+{
+	u32 stale_us = kwik_path_stale_us(path);
+	u32 wait_us = kwik_path_wait_us(path);
+
+	if (!path->m.unacked_bytes)
+		return KWIK_PATH_IDLE;
+	if (wait_us < stale_us)
+		return min_t(unsigned long, KWIK_PATH_IDLE,
+			     usecs_to_jiffies(stale_us - wait_us) + 1);
+	return min_t(unsigned long, KWIK_PATH_IDLE,
+		     usecs_to_jiffies(stale_us) / 2 + 1);
+}
+
 static void kwik_path_check_stale(struct kwik_path *path)
 {
-	/*
-	 * An idle connection hears no ACK for a while, so a chunk sent on
-	 * it is judged from when it went out, not from the last ACK.
-	 */
-	u32 age = min_t(u32, path->m.ack_age_us,
-			jiffies_to_usecs(jiffies - path->busy_since));
-	bool stale = path->m.unacked_bytes && age >= kwik_path_stale_us(path);
+	bool stale = path->m.unacked_bytes &&
+		     kwik_path_wait_us(path) >= kwik_path_stale_us(path);
 
 	if (stale == path->stale)
 		return;
@@ -1153,11 +1181,7 @@ static void kwik_path_keepalive(struct kwik_path *path)
 	}
 	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_IDLE))
 		kwik_path_send_ctl(path, &ping);
-	/* With data outstanding, look again as soon as it could be stale. */
-	mod_delayed_work(kwik_wq, &path->timer, path->m.unacked_bytes ?
-			 min_t(unsigned long, KWIK_PATH_IDLE,
-			       usecs_to_jiffies(kwik_path_stale_us(path)) / 2 + 1) :
-			 KWIK_PATH_IDLE);
+	mod_delayed_work(kwik_wq, &path->timer, kwik_path_next_check(path));
 }
 
 static void kwik_path_timeout(struct kwik_path *path)
@@ -1227,7 +1251,7 @@ static void kwik_path_work(struct work_struct *work)
 		/* Data outstanding: be back in time to see it go stale. */
 		if (path->m.unacked_bytes)
 			mod_delayed_work(kwik_wq, &path->timer,
-					 usecs_to_jiffies(kwik_path_stale_us(path)) / 2 + 1);
+					 kwik_path_next_check(path));
 	}
 	/* Budget exhausted: let other paths run, then continue. */
 	if (again)
