@@ -237,6 +237,7 @@ int kwik_session_attach(struct kwik_sock *ks, struct kwik_path *path)
 	sf->active = false;
 	sf->ctl = KWIK_SF_CTL_NONE;
 	sf->snd_nxt = ks->snd_una;
+	sf->rtx_from = U64_MAX;
 	sf->credit = 0;
 	sf->tx_bytes = 0;
 	err = kwik_path_attach(path, sf);
@@ -1141,6 +1142,7 @@ static bool kwik_session_build_data(struct kwik_sock *ks,
 	tx->payload = len;
 
 	sf->snd_nxt = from + len;
+	sf->rtx_from = min(sf->rtx_from, from);
 	sf->tx_bytes += len;
 	if (ks->sched->sent)
 		ks->sched->sent(ks, sf, len);
@@ -1337,7 +1339,8 @@ void kwik_session_join_path(struct kwik_net *kn, struct kwik_path *path)
 	kvfree(list);
 }
 
-static void kwik_session_reinject(struct kwik_sock *ks);
+static void kwik_session_reinject(struct kwik_sock *ks,
+				  struct kwik_subflow *sf);
 
 /*
  * Is there a path besides @sf's to resend on?  Resending on the stale
@@ -1368,20 +1371,32 @@ void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
 		if (!stale)
 			kwik_path_kick(path, sf);
 		else if (kwik_session_other_usable(ks, sf))
-			kwik_session_reinject(ks);
+			kwik_session_reinject(ks, sf);
 	}
 	release_sock(sk);
 }
 
-/* Resend everything not yet acknowledged on the remaining paths. */
-static void kwik_session_reinject(struct kwik_sock *ks)
+/*
+ * @sf stalled or failed: send again, on whichever paths the scheduler
+ * picks, what is not yet acknowledged from the first byte @sf carried
+ * since its last resend.  What lies below went on other paths, or was
+ * resent already.  Redundant scheduling resends everything.
+ */
+static void kwik_session_reinject(struct kwik_sock *ks,
+				  struct kwik_subflow *sf)
 {
+	u64 from = ks->snd_una;
 	u32 i;
 
-	ks->snd_nxt = ks->snd_una;
-	ks->snd_head = skb_peek(&ks->sk.sk_write_queue);
+	if (!ks->sched->redundant)
+		from = max(from, sf->rtx_from);
+	sf->rtx_from = U64_MAX;
+	if (from < ks->snd_nxt) {
+		ks->snd_nxt = from;
+		ks->snd_head = kwik_snd_skb(ks, from);
+	}
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
-		ks->sf[i].snd_nxt = ks->snd_una;
+		ks->sf[i].snd_nxt = min(ks->sf[i].snd_nxt, from);
 	if (ks->fin_sent && !ks->fin_acked)
 		ks->fin_sent = false;
 	ks->ack_pending = true;
@@ -1428,7 +1443,7 @@ void kwik_session_path_down(struct kwik_sock *ks, struct kwik_path *path,
 		kwik_session_rearm(ks);
 	}
 	if (was_active)
-		kwik_session_reinject(ks);
+		kwik_session_reinject(ks, sf);
 out:
 	release_sock(sk);
 }

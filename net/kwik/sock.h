@@ -32,6 +32,10 @@ struct kwik_subflow {
 	u8 ctl;				/* enum kwik_sf_ctl: owed frame */
 	u64 nonce;			/* JOIN nonce, for the JOIN_ACK check */
 	u64 snd_nxt;			/* redundant scheduling: send point */
+	u64 rtx_from;			/* lowest seq sent here since its last
+					 * resend (U64_MAX: none): what goes
+					 * again if the path stalls or fails
+					 */
 	s64 credit;			/* weighted round-robin share */
 	u64 tx_bytes;			/* payload sent on this subflow */
 };
