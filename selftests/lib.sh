@@ -339,6 +339,23 @@ kwik_link_netem() {
 	done
 }
 
+# kwik_link_netem_change I NETEM_ARGS...: change link I's netem in place
+# on both ends (tc qdisc change): the packets it holds stay queued and
+# there is no instant without it, as there is between kwik_link_netem's
+# del and add.  A rate left out keeps its old value: give the whole spec.
+# An end without netem gets one added.
+kwik_link_netem_change() {
+	local i=$1 ns dev
+	shift
+	for ns in "kwc:kwc-$i" "$(_kwik_link_srv "$i")"; do
+		dev=${ns#*:} ns=${ns%%:*}
+		# shellcheck disable=SC2068
+		tc -n "$ns" qdisc change dev "$dev" root netem $@ 2>/dev/null ||
+			tc -n "$ns" qdisc add dev "$dev" root netem $@ ||
+			return 1
+	done
+}
+
 kwik_link_down() {
 	local srv
 	srv=$(_kwik_link_srv "$1")

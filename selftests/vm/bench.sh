@@ -177,7 +177,7 @@ run_one() {
 			[ $(($(date +%s%N) - t0)) -lt $((fail * 1000000000)) ]; do
 			sleep 0.05
 		done
-		kwik_link_netem 1 "$(netem_of "${PATHS[0]}" "loss 100%")"
+		kwik_link_netem_change 1 "$(netem_of "${PATHS[0]}" "loss 100%")"
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
