@@ -43,6 +43,7 @@
 #     $KWIK_NETEM for every link.  Example:
 #	kwik_topo_setup 2 "rate 10mbit delay 10ms" "rate 3mbit delay 25ms"
 #   kwik_link_netem I NETEM...   change link I later ("" = remove)
+#   kwik_link_netem_change I NETEM...  the same in place (no unshaped gap)
 #   kwik_link_down I / kwik_link_up I
 #
 # Multi-link variant (kwik_topo_multilink N [NETEM...]): ONE server
