@@ -336,6 +336,7 @@ static void kwik_reset_session_state(struct kwik_sock *ks)
 	__skb_queue_purge(&sk->sk_receive_queue);
 	__skb_queue_purge(&sk->sk_write_queue);
 	sk->sk_wmem_queued = 0;
+	ks->rtx_count = 0;
 }
 
 static int kwik_connect(struct socket *sock, struct sockaddr *addr, int len,

@@ -237,7 +237,6 @@ int kwik_session_attach(struct kwik_sock *ks, struct kwik_path *path)
 	sf->active = false;
 	sf->ctl = KWIK_SF_CTL_NONE;
 	sf->snd_nxt = ks->snd_una;
-	sf->rtx_from = U64_MAX;
 	sf->credit = 0;
 	sf->tx_bytes = 0;
 	err = kwik_path_attach(path, sf);
@@ -405,6 +404,7 @@ void kwik_session_done(struct kwik_sock *ks, int err)
 	__skb_queue_purge(&sk->sk_write_queue);
 	sk->sk_wmem_queued = 0;
 	ks->snd_head = NULL;
+	ks->rtx_count = 0;
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	/* A failed connect stays SS_CONNECTING: connect() reports it. */
 	if (sk->sk_socket && sk->sk_state == TCP_ESTABLISHED)
@@ -771,6 +771,8 @@ static void kwik_session_rx_ack(struct kwik_sock *ks, struct kwik_path *path,
 			break;
 		if (skb == ks->snd_head)
 			ks->snd_head = NULL;
+		if (KWIK_SKB_CB(skb)->rtx)
+			ks->rtx_count--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk->sk_wmem_queued -= skb->truesize;
 		kfree_skb(skb);
@@ -1112,24 +1114,63 @@ static u64 kwik_sf_next(struct kwik_sock *ks, struct kwik_subflow *sf)
 	return ks->snd_nxt;
 }
 
+/*
+ * The first send queue skb marked for resending (ks->rtx_count > 0).  An
+ * acknowledged one is gone from the queue; one that never went out (the
+ * peer's window can only grow, so none should) is new data again.
+ */
+static struct sk_buff *kwik_rtx_skb(struct kwik_sock *ks)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&ks->sk.sk_write_queue, skb) {
+		struct kwik_skb_cb *cb = KWIK_SKB_CB(skb);
+
+		if (!cb->rtx)
+			continue;
+		if (cb->dsn < ks->snd_max)
+			return skb;
+		cb->rtx = false;
+		ks->rtx_count--;
+	}
+	return NULL;
+}
+
+/*
+ * The next DATA frame for @sf: what a stalled or failed path carried
+ * first (kwik_session_reinject()), then new data.
+ */
 static bool kwik_session_build_data(struct kwik_sock *ks,
 				    struct kwik_subflow *sf,
 				    struct kwik_txframe *tx)
 {
 	struct kwik_frame f = { .session = ks->id, .type = KWIK_FT_DATA };
 	struct sock *sk = &ks->sk;
-	u64 from = kwik_sf_next(ks, sf);
-	struct sk_buff *skb;
+	struct sk_buff *skb = NULL;
+	u64 from, end;
 	u32 off, len;
 
-	if (from >= ks->write_seq || from >= ks->snd_edge ||
-	    !kwik_sched_usable(ks, sf))
+	if (!kwik_sched_usable(ks, sf))
 		return false;
-	skb = kwik_snd_skb(ks, from);
-	if (WARN_ON_ONCE(!skb))
+	if (ks->rtx_count)
+		skb = kwik_rtx_skb(ks);
+	if (skb) {
+		/* Only what went out before: the rest is still new data. */
+		from = max(KWIK_SKB_CB(skb)->dsn, ks->snd_una);
+		end = min(KWIK_SKB_CB(skb)->dsn + skb->len, ks->snd_max);
+	} else {
+		from = kwik_sf_next(ks, sf);
+		if (from >= ks->write_seq)
+			return false;
+		skb = kwik_snd_skb(ks, from);
+		if (WARN_ON_ONCE(!skb))
+			return false;
+		end = KWIK_SKB_CB(skb)->dsn + skb->len;
+	}
+	if (from >= ks->snd_edge || WARN_ON_ONCE(from >= end))
 		return false;
 	off = from - KWIK_SKB_CB(skb)->dsn;
-	len = min_t(u64, skb->len - off, ks->snd_edge - from);
+	len = min(end, ks->snd_edge) - from;
 	if (!ks->sched->may_send(ks, sf, len))
 		return false;
 
@@ -1141,12 +1182,18 @@ static bool kwik_session_build_data(struct kwik_sock *ks,
 	tx->len = len;
 	tx->payload = len;
 
+	KWIK_SKB_CB(skb)->sent_on |= BIT(sf - ks->sf);
 	sf->snd_nxt = from + len;
-	sf->rtx_from = min(sf->rtx_from, from);
 	sf->tx_bytes += len;
 	if (ks->sched->sent)
 		ks->sched->sent(ks, sf, len);
-	if (from + len > ks->snd_nxt) {
+	if (KWIK_SKB_CB(skb)->rtx) {
+		/* Cut short by the window: the rest again later. */
+		if (from + len == end) {
+			KWIK_SKB_CB(skb)->rtx = false;
+			ks->rtx_count--;
+		}
+	} else if (from + len > ks->snd_nxt) {
 		ks->snd_nxt = from + len;
 		ks->snd_head = off + len < skb->len ? skb :
 			skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
@@ -1378,25 +1425,36 @@ void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
 
 /*
  * @sf stalled or failed: send again, on whichever paths the scheduler
- * picks, what is not yet acknowledged from the first byte @sf carried
- * since its last resend.  What lies below went on other paths, or was
- * resent already.  Redundant scheduling resends everything.
+ * picks and before new data, every unacknowledged skb it carried.  What
+ * only other paths carried stays where it is.  Redundant scheduling
+ * rewinds and resends everything.
  */
 static void kwik_session_reinject(struct kwik_sock *ks,
 				  struct kwik_subflow *sf)
 {
-	u64 from = ks->snd_una;
+	u8 bit = BIT(sf - ks->sf);
+	struct sk_buff *skb;
 	u32 i;
 
-	if (!ks->sched->redundant)
-		from = max(from, sf->rtx_from);
-	sf->rtx_from = U64_MAX;
-	if (from < ks->snd_nxt) {
-		ks->snd_nxt = from;
-		ks->snd_head = kwik_snd_skb(ks, from);
+	if (ks->sched->redundant) {
+		ks->snd_nxt = ks->snd_una;
+		ks->snd_head = skb_peek(&ks->sk.sk_write_queue);
+		for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+			ks->sf[i].snd_nxt = ks->snd_una;
 	}
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
-		ks->sf[i].snd_nxt = min(ks->sf[i].snd_nxt, from);
+	skb_queue_walk(&ks->sk.sk_write_queue, skb) {
+		struct kwik_skb_cb *cb = KWIK_SKB_CB(skb);
+
+		if (cb->dsn >= ks->snd_max)
+			break;
+		if (!(cb->sent_on & bit))
+			continue;
+		cb->sent_on &= ~bit;
+		if (!cb->rtx && !ks->sched->redundant) {
+			cb->rtx = true;
+			ks->rtx_count++;
+		}
+	}
 	if (ks->fin_sent && !ks->fin_acked)
 		ks->fin_sent = false;
 	ks->ack_pending = true;
@@ -1606,6 +1664,8 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 				break;
 			}
 			KWIK_SKB_CB(skb)->dsn = ks->write_seq;
+			KWIK_SKB_CB(skb)->sent_on = 0;
+			KWIK_SKB_CB(skb)->rtx = false;
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			sk->sk_wmem_queued += skb->truesize;
 			if (!ks->snd_head)

@@ -32,10 +32,6 @@ struct kwik_subflow {
 	u8 ctl;				/* enum kwik_sf_ctl: owed frame */
 	u64 nonce;			/* JOIN nonce, for the JOIN_ACK check */
 	u64 snd_nxt;			/* redundant scheduling: send point */
-	u64 rtx_from;			/* lowest seq sent here since its last
-					 * resend (U64_MAX: none): what goes
-					 * again if the path stalls or fails
-					 */
 	s64 credit;			/* weighted round-robin share */
 	u64 tx_bytes;			/* payload sent on this subflow */
 };
@@ -51,9 +47,12 @@ enum kwik_sf_ctl {
 struct kwik_skb_cb {
 	u64 dsn;			/* sequence number of skb->data[0] */
 	u32 offset;			/* rx: bytes already read by the app */
+	u8 sent_on;			/* tx: subflows (BIT(slot)) it went on */
+	bool rtx;			/* tx: to be sent again (rtx_count) */
 };
 
 #define KWIK_SKB_CB(skb) ((struct kwik_skb_cb *)&((skb)->cb[0]))
+static_assert(KWIK_SESSION_MAX_PATHS <= 8);	/* kwik_skb_cb.sent_on */
 
 /* A send queue chunk's bytes are one page fragment (kwik_chunk_alloc()). */
 static inline u8 *kwik_chunk_data(const struct sk_buff *skb)
@@ -111,6 +110,7 @@ struct kwik_sock {
 	/* Paths; at most KWIK_SESSION_MAX_PATHS. */
 	struct kwik_subflow sf[KWIK_SESSION_MAX_PATHS];
 	u32 nsf;			/* attached subflows */
+	u32 rtx_count;			/* send queue skbs with ->rtx set */
 	struct kwik_subflow *ack_sf;	/* where data last came in */
 
 	/* Listening sockets: accepted, not yet accept()ed children. */
