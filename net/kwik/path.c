@@ -80,6 +80,7 @@ struct kwik_path {
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long busy_since;	/* data outstanding since (jiffies) */
+	u32 unsent;			/* last ops->set_unsent(), 0: none */
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
 	bool tx_busy;
@@ -197,6 +198,7 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 	/* A new connection: nothing known of its rate, nothing outstanding. */
 	minmax_reset(&path->rate_max, (u32)jiffies, 0);
 	path->busy_since = jiffies;
+	path->unsent = 0;
 	write_lock_bh(&sk->sk_callback_lock);
 	path->saved_data_ready = sk->sk_data_ready;
 	path->saved_write_space = sk->sk_write_space;
@@ -680,6 +682,34 @@ static void kwik_path_filter_rate(struct kwik_path *path,
 	m->max_rate = minmax_running_max(&path->rate_max, win, jiffies, full);
 }
 
+/*
+ * Size the lower socket's unsent queue to KWIK_UNSENT_US of the path's
+ * rate.  Both estimates at hand run high (delivery rate samples bunch up
+ * under ACK compression; bbr keeps about twice the BDP in flight), so
+ * the lower one is taken.
+ */
+static void kwik_path_size_unsent(struct kwik_path *path,
+				  const struct kwik_path_metrics *m)
+{
+	u32 unsent = KWIK_UNSENT_MAX;
+	u64 rate;
+
+	if (!path->ops->set_unsent)
+		return;
+	if (m->max_rate && m->srtt_us) {
+		rate = min_t(u64, m->max_rate,
+			     div_u64((u64)m->cwnd_bytes * USEC_PER_SEC,
+				     m->srtt_us));
+		unsent = clamp_t(u64,
+				 div_u64(rate * KWIK_UNSENT_US, USEC_PER_SEC),
+				 KWIK_UNSENT_MIN, KWIK_UNSENT_MAX);
+	}
+	if (unsent != path->unsent) {
+		path->ops->set_unsent(path->sock, unsent);
+		path->unsent = unsent;
+	}
+}
+
 static void kwik_path_measure(struct kwik_path *path)
 {
 	struct kwik_path_metrics m = {};
@@ -688,6 +718,7 @@ static void kwik_path_measure(struct kwik_path *path)
 		return;
 	path->ops->metrics(path->sock, &m);
 	kwik_path_filter_rate(path, &m);
+	kwik_path_size_unsent(path, &m);
 	/* path->m is written only here: no lock needed to read it. */
 	if (m.unacked_bytes && !path->m.unacked_bytes)
 		path->busy_since = jiffies;

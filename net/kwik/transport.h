@@ -26,6 +26,19 @@ struct kvec;
  */
 #define KWIK_TRANSPORT_F_SECURE_ONLY	BIT(0)
 
+/*
+ * Unsent bytes a path keeps in its lower socket: what it sends in
+ * KWIK_UNSENT_US at its rate, within these bounds.  Little enough that
+ * data resent after another path stalled, or given to a slow path, does
+ * not wait long behind it (the scheduler decides where each chunk goes
+ * just before it can leave), and that little of the stream waits to be
+ * reordered at the receiver; enough to keep the path busy between two
+ * runs of its work.
+ */
+#define KWIK_UNSENT_MIN		(16 * 1024)
+#define KWIK_UNSENT_MAX		(64 * 1024)
+#define KWIK_UNSENT_US		10000
+
 struct kwik_transport_ops {
 	u8 type;			/* enum kwik_transport */
 	u32 flags;			/* KWIK_TRANSPORT_F_* */
@@ -68,11 +81,14 @@ struct kwik_transport_ops {
 	 * again) or an error.  Call after call, the bytes are frames one
 	 * after another, never one frame's bytes mixed with another's.
 	 * NULL: the core reads the (k)TLS byte stream.
+	 * @set_unsent: keep at most about @bytes unsent in the socket
+	 * (TCP's notsent_lowat); the core sizes it from the path's rate.
 	 */
 	int (*secured)(struct socket *sock, bool server);
 	int (*send)(struct socket *sock, struct kvec *iov, size_t n,
 		    size_t len);
 	int (*recv)(struct socket *sock, void *buf, size_t len);
+	void (*set_unsent)(struct socket *sock, u32 bytes);
 	/*
 	 * @session_end: @session let go of this path (it ended, or dropped
 	 * the path): whatever the transport keeps for it on @sock can go.

@@ -16,19 +16,16 @@ static int kwik_addr_len(const struct sockaddr_storage *ss)
 					   sizeof(struct sockaddr_in);
 }
 
-/*
- * Unsent bytes a path keeps in its TCP socket.  Little enough that a slow
- * path never sits on much of a session's stream (the scheduler decides
- * where each chunk goes just before it can leave), enough to keep a fast
- * path busy between two runs of its work.
- */
-#define KWIK_TCP_NOTSENT_LOWAT	(64 * 1024)
+static void kwik_tcp_set_unsent(struct socket *sock, u32 bytes)
+{
+	WRITE_ONCE(tcp_sk(sock->sk)->notsent_lowat, bytes);
+}
 
 static void kwik_tcp_tune(struct socket *sock)
 {
 	/* Kwik batches frames itself; Nagle would only add latency. */
 	tcp_sock_set_nodelay(sock->sk);
-	WRITE_ONCE(tcp_sk(sock->sk)->notsent_lowat, KWIK_TCP_NOTSENT_LOWAT);
+	kwik_tcp_set_unsent(sock, KWIK_UNSENT_MAX);
 	sock->sk->sk_allocation = GFP_KERNEL;
 }
 
@@ -176,6 +173,7 @@ static const struct kwik_transport_ops kwik_tcp_ops = {
 	.listen		= kwik_tcp_listen,
 	.accept		= kwik_tcp_accept,
 	.metrics	= kwik_tcp_metrics,
+	.set_unsent	= kwik_tcp_set_unsent,
 	.check_cc	= kwik_tcp_check_cc,
 };
 
