@@ -1115,9 +1115,10 @@ static u64 kwik_sf_next(struct kwik_sock *ks, struct kwik_subflow *sf)
 }
 
 /*
- * The first send queue skb marked for resending (ks->rtx_count > 0).  An
- * acknowledged one is gone from the queue; one that never went out (the
- * peer's window can only grow, so none should) is new data again.
+ * The first send queue skb marked for resending (ks->rtx_count > 0) with
+ * something left to resend: what of it went out (below snd_max) and is
+ * not acknowledged (from snd_una).  A chunk the window cut may be both
+ * acknowledged and unsent in part, with nothing in between.
  */
 static struct sk_buff *kwik_rtx_skb(struct kwik_sock *ks)
 {
@@ -1128,7 +1129,8 @@ static struct sk_buff *kwik_rtx_skb(struct kwik_sock *ks)
 
 		if (!cb->rtx)
 			continue;
-		if (cb->dsn < ks->snd_max)
+		if (max(cb->dsn, ks->snd_una) <
+		    min(cb->dsn + skb->len, ks->snd_max))
 			return skb;
 		cb->rtx = false;
 		ks->rtx_count--;
@@ -1188,11 +1190,9 @@ static bool kwik_session_build_data(struct kwik_sock *ks,
 	if (ks->sched->sent)
 		ks->sched->sent(ks, sf, len);
 	if (KWIK_SKB_CB(skb)->rtx) {
-		/* Cut short by the window: the rest again later. */
-		if (from + len == end) {
-			KWIK_SKB_CB(skb)->rtx = false;
-			ks->rtx_count--;
-		}
+		/* Resent whole: end <= snd_max <= snd_edge. */
+		KWIK_SKB_CB(skb)->rtx = false;
+		ks->rtx_count--;
 	} else if (from + len > ks->snd_nxt) {
 		ks->snd_nxt = from + len;
 		ks->snd_head = off + len < skb->len ? skb :
