@@ -41,10 +41,7 @@
  * would retry for many minutes) moves its sessions on in bounded time.
  */
 #define KWIK_PATH_IDLE		HZ
-/*
- * Stale: no ACK for srtt + 4 * rttvar (TCP's RTO without its floor), at
- * least this long: above the receiver's delayed ACK (40 ms).
- */
+/* Stale (kwik_path_wait_us()): at least this long, above a delayed ACK. */
 #define KWIK_STALE_MIN_US	50000
 #define KWIK_RATE_WIN		(2 * HZ)	/* delivery rate max filter */
 #define KWIK_PATH_DEAD		(5 * HZ)
@@ -503,10 +500,42 @@ static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
 	}
 }
 
-static u32 kwik_path_stale_us(const struct kwik_path *path)
+/*
+ * How long the lower connection has waited for an ACK (returned), and how
+ * long it may (*limit) before the path is stale.  While ACKs are coming
+ * (data was outstanding at the last one), the next is due within srtt +
+ * 4 x rttvar, TCP's RTO without its floor.  Data sent on an idle
+ * connection is judged from when it went out, not from the last ACK
+ * (an idle connection hears none for a while), and gets one srtt more:
+ * its first ACK is a round trip away and the receiver may delay it.
+ */
+static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 {
-	return max_t(u32, path->m.srtt_us + 4 * path->m.rttvar_us,
-		     KWIK_STALE_MIN_US);
+	u32 busy_us = jiffies_to_usecs(jiffies - path->busy_since);
+	u32 lim = path->m.srtt_us + 4 * path->m.rttvar_us;
+
+	if (busy_us <= path->m.ack_age_us)
+		lim += path->m.srtt_us;
+	*limit = max_t(u32, lim, KWIK_STALE_MIN_US);
+	return min(busy_us, path->m.ack_age_us);
+}
+
+/*
+ * When the work must look at the path again: with data outstanding, as it
+ * would turn stale (then every half limit while it is), else after
+ * KWIK_PATH_IDLE for the keepalive.
+ */
+static unsigned long kwik_path_next_check(const struct kwik_path *path)
+{
+	u32 limit, wait = kwik_path_wait_us(path, &limit);
+
+	if (!path->m.unacked_bytes)
+		return KWIK_PATH_IDLE;
+	if (wait < limit)
+		return min_t(unsigned long, KWIK_PATH_IDLE,
+			     usecs_to_jiffies(limit - wait) + 1);
+	return min_t(unsigned long, KWIK_PATH_IDLE,
+		     usecs_to_jiffies(limit) / 2 + 1);
 }
 
 /*
@@ -514,40 +543,10 @@ static u32 kwik_path_stale_us(const struct kwik_path *path)
  * connection has data outstanding and hears no ACK, and tell the
  * sessions, which then resend on other paths what they gave this one.
  */
-/*
- * How long the lower connection has waited for an ACK.  An idle
- * connection hears none for a while, so a chunk sent on it is judged from
- * when it went out, not from the last ACK.
- */
-static u32 kwik_path_wait_us(const struct kwik_path *path)
-{
-	return min_t(u32, path->m.ack_age_us,
-		     jiffies_to_usecs(jiffies - path->busy_since));
-}
-
-/*
- * When the work must look at the path again: with data outstanding, as it
- * would turn stale (then every half threshold while it is), else after
- * KWIK_PATH_IDLE for the keepalive.
- */
-static unsigned long kwik_path_next_check(const struct kwik_path *path)
-{
-	u32 stale_us = kwik_path_stale_us(path);
-	u32 wait_us = kwik_path_wait_us(path);
-
-	if (!path->m.unacked_bytes)
-		return KWIK_PATH_IDLE;
-	if (wait_us < stale_us)
-		return min_t(unsigned long, KWIK_PATH_IDLE,
-			     usecs_to_jiffies(stale_us - wait_us) + 1);
-	return min_t(unsigned long, KWIK_PATH_IDLE,
-		     usecs_to_jiffies(stale_us) / 2 + 1);
-}
-
 static void kwik_path_check_stale(struct kwik_path *path)
 {
-	bool stale = path->m.unacked_bytes &&
-		     kwik_path_wait_us(path) >= kwik_path_stale_us(path);
+	u32 limit, wait = kwik_path_wait_us(path, &limit);
+	bool stale = path->m.unacked_bytes && wait >= limit;
 
 	if (stale == path->stale)
 		return;
