@@ -506,8 +506,9 @@ static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
  * (data was outstanding at the last one), the next is due within srtt +
  * 4 x rttvar, TCP's RTO without its floor.  Data sent on an idle
  * connection is judged from when it went out, not from the last ACK
- * (an idle connection hears none for a while), and gets one srtt more:
- * its first ACK is a round trip away and the receiver may delay it.
+ * (an idle connection hears none for a while), and may wait one srtt
+ * and a delayed ACK more: its first ACK is a round trip away, and the
+ * receiver may hold it (or the PING before it) for its delayed-ACK time.
  */
 static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 {
@@ -515,7 +516,7 @@ static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 	u32 lim = path->m.srtt_us + 4 * path->m.rttvar_us;
 
 	if (busy_us <= path->m.ack_age_us)
-		lim += path->m.srtt_us;
+		lim += path->m.srtt_us + KWIK_STALE_MIN_US;
 	*limit = max_t(u32, lim, KWIK_STALE_MIN_US);
 	return min(busy_us, path->m.ack_age_us);
 }
