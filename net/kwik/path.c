@@ -1271,6 +1271,14 @@ static void kwik_path_work(struct work_struct *work)
 		again |= kwik_path_rx(path);
 	}
 	if (path->sock && path->secured) {
+		/*
+		 * See what the frames read may have acknowledged (a PONG
+		 * carries the ACK of its PING) before sending more: data
+		 * sent on a connection with nothing outstanding is judged
+		 * from when it went out (kwik_path_wait_us()).
+		 */
+		if (path->state == KWIK_PATH_S_UP)
+			kwik_path_measure(path);
 		clear_bit(KWIK_EV_TX, &path->events);
 		again |= kwik_path_tx(path);
 	}
