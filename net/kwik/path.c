@@ -1117,6 +1117,33 @@ static int kwik_path_tx_push(struct kwik_path *path)
 	return 0;
 }
 
+/*
+ * How much new data the lower socket takes now (U32_MAX: no limit).  The
+ * socket checks its unsent limit only before starting an skb, and an skb
+ * grows to the GSO size, so unsent bytes would overshoot the limit by
+ * tens of KB, and data resent after another path stalls would wait
+ * behind them.  So the path itself gives the socket a frame only once
+ * less than half the limit waits, as TCP's write_space does, and no more
+ * than fills it.  When full, SOCK_NOSPACE asks TCP for that callback.
+ */
+static u32 kwik_path_tx_room(struct kwik_path *path)
+{
+	u32 limit = path->unsent, queued;
+
+	if (!limit || !path->ops->unsent)
+		return U32_MAX;
+	queued = path->ops->unsent(path->sock);
+	if (queued >= limit / 2) {
+		set_bit(SOCK_NOSPACE, &path->sock->flags);
+		/* Pairs with tcp_check_space()'s barrier, as in tcp_poll(). */
+		smp_mb__after_atomic();
+		queued = path->ops->unsent(path->sock);
+		if (queued >= limit / 2)
+			return 0;
+	}
+	return limit - queued;
+}
+
 /* Pick the next frame: control frames first, then sessions in turn. */
 static bool kwik_path_tx_next(struct kwik_path *path)
 {
@@ -1136,10 +1163,15 @@ static bool kwik_path_tx_next(struct kwik_path *path)
 		path->tx_busy = true;
 		return true;
 	}
-	if (path->state != KWIK_PATH_S_UP) {
+	if (path->state != KWIK_PATH_S_UP || list_empty(&path->tx_ready)) {
 		spin_unlock_bh(&path->lock);
 		return false;
 	}
+	spin_unlock_bh(&path->lock);
+	tx->room = kwik_path_tx_room(path);
+	if (!tx->room)
+		return false;	/* write_space will call us back */
+	spin_lock_bh(&path->lock);
 	while (!list_empty(&path->tx_ready)) {
 		sf = list_first_entry(&path->tx_ready, struct kwik_subflow,
 				      tx_node);

@@ -91,6 +91,7 @@ struct kwik_txframe {
 	u32 off, len;			/* payload: chunk bytes off..off + len */
 	u32 sent;			/* bytes of hdr + payload already sent */
 	u32 payload;			/* session bytes this frame carries */
+	u32 room;			/* new data the path takes now, at most */
 };
 
 /* Last measurements, refreshed by the path's work (any context). */

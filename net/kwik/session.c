@@ -1173,6 +1173,9 @@ static bool kwik_session_build_data(struct kwik_sock *ks,
 		return false;
 	off = from - KWIK_SKB_CB(skb)->dsn;
 	len = min(end, ks->snd_edge) - from;
+	/* New data may be cut to what the path takes; resent goes whole. */
+	if (!KWIK_SKB_CB(skb)->rtx)
+		len = min(len, tx->room);
 	if (!ks->sched->may_send(ks, sf, len))
 		return false;
 

@@ -21,6 +21,13 @@ static void kwik_tcp_set_unsent(struct socket *sock, u32 bytes)
 	WRITE_ONCE(tcp_sk(sock->sk)->notsent_lowat, bytes);
 }
 
+static u32 kwik_tcp_unsent(struct socket *sock)
+{
+	const struct tcp_sock *tp = tcp_sk(sock->sk);
+
+	return READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
+}
+
 static void kwik_tcp_tune(struct socket *sock)
 {
 	/* Kwik batches frames itself; Nagle would only add latency. */
@@ -174,6 +181,7 @@ static const struct kwik_transport_ops kwik_tcp_ops = {
 	.accept		= kwik_tcp_accept,
 	.metrics	= kwik_tcp_metrics,
 	.set_unsent	= kwik_tcp_set_unsent,
+	.unsent		= kwik_tcp_unsent,
 	.check_cc	= kwik_tcp_check_cc,
 };
 
