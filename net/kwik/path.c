@@ -43,6 +43,8 @@
 #define KWIK_PATH_IDLE		HZ
 /* Stale (kwik_path_wait_us()): at least this long, above a delayed ACK. */
 #define KWIK_STALE_MIN_US	50000
+/* Stale (kwik_path_overdue_us()): margin over srtt. */
+#define KWIK_STALE_SLACK_US	20000
 #define KWIK_RATE_WIN		(2 * HZ)	/* delivery rate max filter */
 #define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
@@ -522,6 +524,32 @@ static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 }
 
 /*
+ * Sooner on a busy connection whose transport knows when its oldest
+ * unacknowledged segment went out (TCP): in how long (0: now, U32_MAX:
+ * never) that segment is overdue, srtt and a margin after it went out,
+ * while ACKs have stopped for half an srtt.  The last clause keeps a
+ * lossy path fresh: SACKs for the segments after a lost one still come,
+ * and the lost one is resent well within it.  A blackholed path is stale
+ * about the margin after its last ACK, where kwik_path_wait_us() waits a
+ * whole limit.  Not for a segment whose ACK the peer may delay (it went
+ * alone), nor for data sent on an idle connection (its first ACK may
+ * queue behind the peer's own data): kwik_path_wait_us() judges those.
+ */
+static u32 kwik_path_overdue_us(const struct kwik_path *path)
+{
+	const struct kwik_path_metrics *m = &path->m;
+	u32 seg, ack;
+
+	if (!m->oldest_us || m->oldest_alone ||
+	    jiffies_to_usecs(jiffies - path->busy_since) <= m->ack_age_us)
+		return U32_MAX;
+	seg = m->srtt_us + max(4 * m->rttvar_us, KWIK_STALE_SLACK_US);
+	ack = max(m->srtt_us / 2, KWIK_STALE_SLACK_US);
+	return max(seg > m->oldest_us ? seg - m->oldest_us : 0,
+		   ack > m->ack_age_us ? ack - m->ack_age_us : 0);
+}
+
+/*
  * When the work must look at the path again: with data outstanding, as it
  * would turn stale (then every half limit while it is), else after
  * KWIK_PATH_IDLE for the keepalive.
@@ -529,12 +557,13 @@ static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 static unsigned long kwik_path_next_check(const struct kwik_path *path)
 {
 	u32 limit, wait = kwik_path_wait_us(path, &limit);
+	u32 due = kwik_path_overdue_us(path);
 
 	if (!path->m.unacked_bytes)
 		return KWIK_PATH_IDLE;
-	if (wait < limit)
+	if (wait < limit && due)
 		return min_t(unsigned long, KWIK_PATH_IDLE,
-			     usecs_to_jiffies(limit - wait) + 1);
+			     usecs_to_jiffies(min(limit - wait, due)) + 1);
 	return min_t(unsigned long, KWIK_PATH_IDLE,
 		     usecs_to_jiffies(limit) / 2 + 1);
 }
@@ -547,7 +576,8 @@ static unsigned long kwik_path_next_check(const struct kwik_path *path)
 static void kwik_path_check_stale(struct kwik_path *path)
 {
 	u32 limit, wait = kwik_path_wait_us(path, &limit);
-	bool stale = path->m.unacked_bytes && wait >= limit;
+	bool stale = path->m.unacked_bytes &&
+		     (wait >= limit || !kwik_path_overdue_us(path));
 
 	if (stale == path->stale)
 		return;

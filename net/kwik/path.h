@@ -36,6 +36,8 @@ struct kwik_path_metrics {
 	u32 inflight_bytes;		/* sent, not yet acknowledged */
 	u32 retrans_ppm;
 	u32 ack_age_us;			/* since the lower socket's last ACK */
+	u32 oldest_us;			/* oldest unacked segment out; 0: n/a */
+	bool oldest_alone;		/* ... its ACK may be a delayed one */
 	u64 delivery_rate;		/* bytes per second, latest sample */
 	bool rate_app_limited;		/* that sample was application-limited */
 	u32 max_rate;			/* best recent full sample (path.c) */

@@ -21,6 +21,12 @@ static void kwik_tcp_set_unsent(struct socket *sock, u32 bytes)
 	WRITE_ONCE(tcp_sk(sock->sk)->notsent_lowat, bytes);
 }
 
+/*
+ * A segment followed this closely by another has its ACK delayed at most
+ * this long (a receiver acknowledges every second segment at once).
+ */
+#define KWIK_TCP_TOGETHER_US	10000
+
 static u32 kwik_tcp_unsent(struct socket *sock)
 {
 	const struct tcp_sock *tp = tcp_sk(sock->sk);
@@ -147,6 +153,33 @@ static int kwik_tcp_accept(struct socket *lsock, struct socket **res)
 	return err;
 }
 
+/*
+ * How long ago the oldest unacknowledged segment was (last) sent, and
+ * whether it may have reached the peer alone: a receiver delays the ACK
+ * of a lone segment, not of a second one soon after it.  Under the
+ * socket's spinlock: ACK processing trims the retransmit queue.
+ */
+static void kwik_tcp_oldest(struct sock *sk, struct kwik_path_metrics *m)
+{
+	struct sk_buff *head, *next;
+	u64 now, sent;
+	bool slow;
+
+	slow = lock_sock_fast(sk);
+	head = tcp_rtx_queue_head(sk);
+	if (head) {
+		now = tcp_clock_us();
+		sent = tcp_skb_timestamp_us(head);
+		/* Paced skbs carry their departure time: maybe ahead. */
+		m->oldest_us = now > sent ? min_t(u64, now - sent, U32_MAX) : 1;
+		next = skb_rb_next(head);
+		m->oldest_alone = tcp_skb_pcount(head) < 2 &&
+			(!next || tcp_skb_timestamp_us(next) >
+				  sent + KWIK_TCP_TOGETHER_US);
+	}
+	unlock_sock_fast(sk, slow);
+}
+
 static void kwik_tcp_metrics(struct socket *sock, struct kwik_path_metrics *m)
 {
 	const struct tcp_sock *tp = tcp_sk(sock->sk);
@@ -166,6 +199,8 @@ static void kwik_tcp_metrics(struct socket *sock, struct kwik_path_metrics *m)
 	/* Updated with the rate under the socket lock; a hint read racily. */
 	m->rate_app_limited = data_race(!!tp->rate_app_limited);
 	m->ack_age_us = jiffies_to_usecs(jiffies - READ_ONCE(tp->rcv_tstamp));
+	if (m->inflight_bytes)
+		kwik_tcp_oldest(sock->sk, m);
 	m->retrans_ppm = segs ?
 		(u32)div_u64((u64)READ_ONCE(tp->total_retrans) * 1000000, segs) :
 		0;
