@@ -16,6 +16,13 @@
 #include <asm/unaligned.h>
 #endif
 
+/* skb_frag_ref() moved from <linux/skbuff.h> in 6.11. */
+#ifdef KWIK_HAVE_SKBUFF_REF_H
+#include <linux/skbuff_ref.h>
+#else
+#include <linux/skbuff.h>
+#endif
+
 /*
  * proto_ops.accept: since 6.10 the flags come in struct proto_accept_arg.
  * Declare the parameters with KWIK_ACCEPT_ARGS and read the flags with

@@ -22,6 +22,7 @@
 #include <net/sock.h>
 #include <linux/kwik.h>
 
+#include "compat.h"
 #include "frame.h"
 #include "handshake.h"
 #include "listener.h"
@@ -91,6 +92,7 @@ struct kwik_path {
 	u32 rx_need;			/* bytes of rxbuf wanted */
 	struct sk_buff *rx_skb;		/* DATA payload being read */
 	bool rx_hdr_done;
+	bool rx_copy;			/* rx_skb is linear: copy into it */
 
 	/* @lock protects what sessions touch: lists, state, counters. */
 	spinlock_t lock;
@@ -977,6 +979,209 @@ void kwik_path_count_drop(struct kwik_path *path)
 }
 
 /*
+ * rxbuf holds rx_need bytes: decode the header, or the fixed part and
+ * then prepare for the payload, linear when it is to be copied.
+ */
+static int kwik_path_rx_parse(struct kwik_path *path, bool linear)
+{
+	struct kwik_frame *f = &path->rxf;
+	int ret;
+
+	if (!path->rx_hdr_done) {
+		ret = kwik_frame_decode_hdr(f, path->rxbuf);
+		if (ret < 0)
+			return ret;
+		path->rx_hdr_done = true;
+		path->rx_need += ret;
+		return 0;
+	}
+	ret = kwik_frame_decode_fixed(f, path->rxbuf + KWIK_HDR_LEN);
+	if (ret < 0)
+		return ret;
+	if (f->type == KWIK_FT_DATA && f->data.len) {
+		path->rx_skb = alloc_skb(linear ? f->data.len : 0, GFP_KERNEL);
+		if (!path->rx_skb)
+			return -ENOMEM;
+		path->rx_copy = linear;
+	}
+	return 0;
+}
+
+static bool kwik_path_rx_whole(const struct kwik_path *path)
+{
+	return path->rx_hdr_done && path->rx_have == path->rx_need &&
+	       (!path->rx_skb || path->rx_skb->len == path->rxf.data.len);
+}
+
+/*
+ * Add @len payload bytes of TCP's @from, from @off on, to rx_skb.  Bytes
+ * in @from's page fragments are taken by reference, not copied; a piece
+ * that is not (TCP's linear part, a frag_list, page pool pages, no slot
+ * left) turns rx_skb into a linear copy for the rest of the frame.
+ */
+static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
+			     u32 off, u32 len)
+{
+	const struct skb_shared_info *sh = skb_shinfo(from);
+	struct sk_buff *to = path->rx_skb, *lin;
+	u32 pos = skb_headlen(from), end = off + len, n;
+	int i, first = -1, need = 0;
+
+	if (path->rx_copy)
+		goto copy;
+	for (i = 0; i < sh->nr_frags && pos < end; i++) {
+		n = skb_frag_size(&sh->frags[i]);
+		if (pos + n > off) {
+			if (first < 0)
+				first = i;
+			need++;
+		}
+		pos += n;
+	}
+	if (from->pp_recycle || off < skb_headlen(from) || pos < end ||
+	    skb_shinfo(to)->nr_frags + need > MAX_SKB_FRAGS)
+		goto linearize;
+	pos = skb_headlen(from);
+	for (i = 0; i < first; i++)
+		pos += skb_frag_size(&sh->frags[i]);
+	for (i = first; off < end; i++) {
+		const skb_frag_t *frag = &sh->frags[i];
+
+		n = min(end, pos + skb_frag_size(frag)) - off;
+		skb_frag_ref(from, i);
+		skb_add_rx_frag(to, skb_shinfo(to)->nr_frags,
+				skb_frag_page(frag),
+				skb_frag_off(frag) + off - pos, n, n);
+		pos += skb_frag_size(frag);
+		off += n;
+	}
+	return 0;
+linearize:
+	lin = alloc_skb(path->rxf.data.len, GFP_KERNEL);
+	if (!lin)
+		return -ENOMEM;
+	if (skb_copy_bits(to, 0, skb_put(lin, to->len), to->len)) {
+		kfree_skb(lin);
+		return -EFAULT;
+	}
+	kfree_skb(to);
+	path->rx_skb = lin;
+	path->rx_copy = true;
+	to = lin;
+copy:
+	return skb_copy_bits(from, off, skb_put(to, len), len);
+}
+
+/*
+ * read_sock actor: parse frames out of TCP's receive queue, up to one
+ * whole frame (desc->count is cleared then, so that it is dispatched
+ * without the socket lock held).
+ */
+static int kwik_path_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			      unsigned int off, size_t len)
+{
+	struct kwik_path *path = desc->arg.data;
+	size_t used = 0;
+	u32 n;
+	int ret = 0;
+
+	while (desc->count && used < len) {
+		if (!path->rx_hdr_done || path->rx_have < path->rx_need) {
+			n = min_t(size_t, len - used,
+				  path->rx_need - path->rx_have);
+			ret = skb_copy_bits(skb, off + used,
+					    path->rxbuf + path->rx_have, n);
+			if (ret)
+				break;
+			path->rx_have += n;
+			used += n;
+			if (path->rx_have == path->rx_need)
+				ret = kwik_path_rx_parse(path, false);
+		} else if (path->rx_skb) {
+			n = min_t(size_t, len - used,
+				  path->rxf.data.len - path->rx_skb->len);
+			ret = kwik_path_rx_take(path, skb, off + used, n);
+			used += n;
+		}
+		if (ret)
+			break;
+		if (kwik_path_rx_whole(path))
+			desc->count = 0;
+	}
+	if (ret) {
+		desc->error = ret;
+		desc->count = 0;
+	}
+	return used;
+}
+
+/*
+ * Read straight from a plain TCP path's receive queue (read_sock): one
+ * whole frame in path->rxf (and rx_skb) returns 0, else -EAGAIN or an
+ * error.  One lock and no copy of the payload per frame, where
+ * recvmsg() would take three of each (header, fixed part, payload).
+ */
+static int kwik_path_read_frame(struct kwik_path *path)
+{
+	struct socket *sock = path->sock;
+	read_descriptor_t desc = { .arg.data = path, .count = 1 };
+	int ret;
+
+	lock_sock(sock->sk);
+	ret = sock->ops->read_sock(sock->sk, &desc, kwik_path_rx_actor);
+	release_sock(sock->sk);
+	if (desc.error)
+		return desc.error;
+	if (kwik_path_rx_whole(path))
+		return 0;
+	if (ret < 0)
+		return ret;
+	ret = sock_error(sock->sk);
+	if (ret)
+		return ret;
+	/* Nothing left and the peer closed: the path is gone. */
+	if (READ_ONCE(sock->sk->sk_shutdown) & RCV_SHUTDOWN &&
+	    skb_queue_empty_lockless(&sock->sk->sk_receive_queue))
+		return -ECONNRESET;
+	return -EAGAIN;
+}
+
+/*
+ * Read the next frame's bytes with recvmsg(), through the transport or
+ * (k)TLS: 0 when path->rxf is whole, 1 to call again, -EINTR when only
+ * a TLS record not ours was read, -EAGAIN or an error.
+ */
+static int kwik_path_read_part(struct kwik_path *path)
+{
+	struct kwik_frame *f = &path->rxf;
+	int ret;
+
+	if (!path->rx_hdr_done || path->rx_have < path->rx_need) {
+		ret = kwik_path_read(path, path->rxbuf + path->rx_have,
+				     path->rx_need - path->rx_have);
+		if (ret < 0)
+			return ret;
+		path->rx_have += ret;
+		if (path->rx_have < path->rx_need)
+			return 1;
+		ret = kwik_path_rx_parse(path, true);
+		if (ret < 0)
+			return ret;
+		return kwik_path_rx_whole(path) ? 0 : 1;
+	}
+	if (path->rx_skb && path->rx_skb->len < f->data.len) {
+		struct sk_buff *skb = path->rx_skb;
+
+		ret = kwik_path_read(path, skb_tail_pointer(skb),
+				     f->data.len - skb->len);
+		if (ret < 0)
+			return ret;
+		skb_put(skb, ret);
+	}
+	return kwik_path_rx_whole(path) ? 0 : 1;
+}
+
+/*
  * Read and dispatch up to a budget of frames.  Returns true when the
  * budget ran out with more possibly pending.
  */
@@ -986,61 +1191,25 @@ static bool kwik_path_rx(struct kwik_path *path)
 	int ret;
 
 	while (path->sock && budget) {
-		struct kwik_frame *f = &path->rxf;
-
-		if (!path->rx_hdr_done || path->rx_have < path->rx_need) {
-			ret = kwik_path_read(path, path->rxbuf + path->rx_have,
-					     path->rx_need - path->rx_have);
-			if (ret == -EAGAIN)
-				return false;
-			if (ret == -EINTR)
-				return true;	/* only TLS records not ours */
-			if (ret < 0)
-				goto fail;
-			path->rx_have += ret;
-			if (path->rx_have < path->rx_need)
-				continue;
-			if (!path->rx_hdr_done) {
-				ret = kwik_frame_decode_hdr(f, path->rxbuf);
-				if (ret < 0)
-					goto fail;
-				path->rx_hdr_done = true;
-				path->rx_need += ret;
-				continue;
-			}
-			ret = kwik_frame_decode_fixed(f, path->rxbuf +
-						      KWIK_HDR_LEN);
-			if (ret < 0)
-				goto fail;
-			if (f->type == KWIK_FT_DATA && f->data.len) {
-				path->rx_skb = alloc_skb(f->data.len,
-							 GFP_KERNEL);
-				if (!path->rx_skb) {
-					ret = -ENOMEM;
-					goto fail;
-				}
-			}
-		}
-		if (path->rx_skb && path->rx_skb->len < f->data.len) {
-			struct sk_buff *skb = path->rx_skb;
-			u32 want = f->data.len - skb->len;
-
-			ret = kwik_path_read(path, skb_tail_pointer(skb), want);
-			if (ret == -EAGAIN)
-				return false;
-			if (ret == -EINTR)
-				return true;
-			if (ret < 0)
-				goto fail;
-			skb_put(skb, ret);
-			if (skb->len < f->data.len)
-				continue;
-		}
+		/* Plain TCP: read_sock; TLS records and QUIC: recvmsg. */
+		if (!path->ops->recv && !kwik_path_secure(path) &&
+		    path->sock->ops->read_sock)
+			ret = kwik_path_read_frame(path);
+		else
+			ret = kwik_path_read_part(path);
+		if (ret == -EAGAIN)
+			return false;
+		if (ret == -EINTR)
+			return true;	/* only TLS records not ours */
+		if (ret < 0)
+			goto fail;
+		if (ret > 0)
+			continue;
 		/* A whole frame: reset the parser, then hand it up. */
 		path->rx_have = 0;
 		path->rx_need = KWIK_HDR_LEN;
 		path->rx_hdr_done = false;
-		kwik_path_dispatch(path, f, path->rx_skb);
+		kwik_path_dispatch(path, &path->rxf, path->rx_skb);
 		path->rx_skb = NULL;
 		budget--;
 	}

@@ -612,26 +612,27 @@ static void kwik_ofo_insert(struct kwik_sock *ks, struct sk_buff *skb)
 }
 
 /*
- * Append in-order data, trimming what we already have.  Small payloads
- * are copied into the tail's spare room, so a stream of tiny frames costs
- * bytes, not an skb each, against the receive buffer.
+ * Append in-order data, skipping what we already have (the read offset
+ * starts past it: the payload may be TCP's pages, not ours to pull).
+ * Small payloads are copied into a linear tail's spare room, so a stream
+ * of tiny frames costs bytes, not an skb each, against the receive
+ * buffer.
  */
 static void kwik_rcv_queue(struct kwik_sock *ks, struct sk_buff *skb)
 {
 	struct sk_buff *tail = skb_peek_tail(&ks->sk.sk_receive_queue);
 	u64 dsn = KWIK_SKB_CB(skb)->dsn;
+	u32 have = dsn < ks->rcv_nxt ? ks->rcv_nxt - dsn : 0;
+	u32 len = skb->len - have;
 
-	if (dsn < ks->rcv_nxt)
-		skb_pull(skb, ks->rcv_nxt - dsn);
-	ks->rcv_nxt += skb->len;
-	WRITE_ONCE(ks->bytes_received, ks->bytes_received + skb->len);
-	if (tail && skb_tailroom(tail) >= skb->len) {
-		skb_put_data(tail, skb->data, skb->len);
+	ks->rcv_nxt += len;
+	WRITE_ONCE(ks->bytes_received, ks->bytes_received + len);
+	if (tail && skb_tailroom(tail) >= len &&
+	    !skb_copy_bits(skb, have, skb_put(tail, len), len)) {
 		kfree_skb(skb);
 		return;
 	}
-	KWIK_SKB_CB(skb)->dsn = ks->rcv_nxt - skb->len;
-	KWIK_SKB_CB(skb)->offset = 0;
+	KWIK_SKB_CB(skb)->offset = have;
 	__skb_queue_tail(&ks->sk.sk_receive_queue, skb);
 }
 
