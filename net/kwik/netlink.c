@@ -250,7 +250,9 @@ static int kwik_nl_put_path_stats(struct sk_buff *skb,
 	    nla_put_u32(skb, KWIK_PATH_STATS_A_INFLIGHT,
 			pi->m.inflight_bytes) ||
 	    nla_put_u32(skb, KWIK_PATH_STATS_A_CWND, pi->m.cwnd_bytes) ||
-	    nla_put_u32(skb, KWIK_PATH_STATS_A_STALLS, pi->stalls)) {
+	    nla_put_u32(skb, KWIK_PATH_STATS_A_STALLS, pi->stalls) ||
+	    nla_put_u64_64bit(skb, KWIK_PATH_STATS_A_RX_COPIED,
+			      pi->rx_copied, KWIK_PATH_STATS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

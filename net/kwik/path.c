@@ -106,6 +106,7 @@ struct kwik_path {
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
 	u32 stalls;			/* times judged stale */
+	u64 rx_copied;			/* of rx_bytes, copied on receipt */
 	struct kwik_path_metrics m;	/* refreshed by the work */
 	/*
 	 * TLS handshake in flight (NULL: none); its done callback reports
@@ -348,6 +349,7 @@ void kwik_path_get_info(struct kwik_path *path, struct kwik_path_info *info)
 	info->connects = path->connects;
 	info->failures = path->failures;
 	info->stalls = path->stalls;
+	info->rx_copied = path->rx_copied;
 	info->m = path->m;
 	spin_unlock_bh(&path->lock);
 }
@@ -937,8 +939,11 @@ static void kwik_path_dispatch(struct kwik_path *path, struct kwik_frame *f,
 	path->last_rx = jiffies;
 	spin_lock_bh(&path->lock);
 	path->rx_frames++;
-	if (skb)
+	if (skb) {
 		path->rx_bytes += skb->len;
+		if (path->rx_copy)
+			path->rx_copied += skb->len;
+	}
 	spin_unlock_bh(&path->lock);
 
 	if (f->type == KWIK_FT_HELLO) {

@@ -51,6 +51,7 @@ struct kwik_path_info {
 	u64 tx_bytes, rx_bytes, tx_frames, rx_frames, rx_dropped;
 	u32 connects, failures;
 	u32 stalls;			/* times judged stale */
+	u64 rx_copied;			/* payload bytes received by copy */
 	struct kwik_path_metrics m;
 };
 

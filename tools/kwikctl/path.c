@@ -50,6 +50,7 @@ static void path_json_stats(struct nlattr *nest)
 	kc_json_uint("inflight_bytes", kc_u32(st[KWIK_PATH_STATS_A_INFLIGHT]));
 	kc_json_uint("cwnd_bytes", kc_u32(st[KWIK_PATH_STATS_A_CWND]));
 	kc_json_uint("stalls", kc_u32(st[KWIK_PATH_STATS_A_STALLS]));
+	kc_json_uint("rx_copied", kc_u64a(st[KWIK_PATH_STATS_A_RX_COPIED]));
 	kc_json_close_object();
 }
 

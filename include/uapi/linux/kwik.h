@@ -303,6 +303,7 @@ enum kwik_path_stats_attr {
 	KWIK_PATH_STATS_A_INFLIGHT,	/* u32, bytes sent, not yet acked */
 	KWIK_PATH_STATS_A_CWND,		/* u32, bytes */
 	KWIK_PATH_STATS_A_STALLS,	/* u32, times judged stale */
+	KWIK_PATH_STATS_A_RX_COPIED,	/* u64, of RX_BYTES, received by copy */
 	__KWIK_PATH_STATS_A_MAX
 };
 
