@@ -8,8 +8,9 @@
 #	  path 1: 10.0.1.1 ---- veth (tcp, insecure) ---- 10.0.1.2:7000 listener
 #
 # 1 B, 64 KiB and 16 MiB client->server and server->client, echo, a
-# non-blocking run, a file with cmp, then the link shaped with netem,
-# the only path stalling mid-transfer, and sessions after idle times.
+# non-blocking run, a file with cmp, received payload not copied, then
+# the link shaped with netem, the only path stalling mid-transfer,
+# sessions after idle times, and payload in frag_list skbs (GRO).
 # Every case: both ends verify the deterministic data byte by byte, and
 # the digest the sender reports equals the digest the receiver reports.
 set -u
@@ -88,7 +89,7 @@ xfer() {
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
-ktap_plan 17
+ktap_plan 19
 ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
 
 setup_path() {
@@ -177,14 +178,16 @@ stall_case() {
 # RTT (a stale bound of about 100 ms), one session to settle the path's
 # RTT estimate, then six, each after a different idle time (so the last
 # keepalive is at a different age).
-idle_session() {
+# sink_session BYTES: one session client->server, both ends verifying.
+sink_session() {
 	start_server -c 1 -m sink || return 1
 	ip netns exec kwc timeout -k 5 90 "$XFER" client -s "$SVC" -t 80 \
-		-m send -b 64K --shutdown >"$TMP/cli.out" 2>&1 ||
+		-m send -b "$1" --shutdown >"$TMP/cli.out" 2>&1 ||
 		{ cat "$TMP/cli.out"; return 1; }
 	wait "$SRV_PID" || { cat "$TMP/srv.out"; return 1; }
 	SRV_PID=
 }
+idle_session() { sink_session 64K; }
 idle_case() {
 	local s0 s1 idle
 	kwik_link_netem 1 "delay 25ms" && idle_session || return 1
@@ -199,6 +202,45 @@ idle_case() {
 	echo "path 1 judged stale $((s1 - s0)) times in 6 sessions after idling"
 	[ "$s1" = "$s0" ]
 }
+
+# check_say DESC CMD...: ktap_check, with CMD's output shown either way.
+check_say() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	[ -z "$out" ] || ktap_diag "$out"
+	if [ $rc -eq 0 ]; then ktap_ok "$desc"; else ktap_fail "$desc"; fi
+}
+
+# source_session BYTES: one session server->client, both ends verifying.
+source_session() {
+	start_server -c 1 -m source || return 1
+	ip netns exec kwc timeout -k 5 90 "$XFER" client -s "$SVC" -t 80 \
+		-m recv -b "$1" >"$TMP/cli.out" 2>&1 ||
+		{ cat "$TMP/cli.out"; return 1; }
+	wait "$SRV_PID" || { cat "$TMP/srv.out"; return 1; }
+	SRV_PID=
+}
+
+# cli_rx ID: RXB payload bytes client path ID received, RXC of them by
+# copy.
+cli_rx() {
+	RXB=$(kwik_pget kwc "$1" rx_bytes) && RXC=$(kwik_pget kwc "$1" rx_copied) &&
+		[ -n "$RXB" ] && [ -n "$RXC" ]
+}
+
+# A plain TCP path takes received payload from TCP's pages.  It copies
+# only bytes outside them (linear or frag_list skbs, as after TCP
+# collapsed its queue under memory pressure): under 1% here.
+zc_case() {
+	local b0 c0
+	cli_rx 1 && b0=$RXB c0=$RXC && source_session 4M && cli_rx 1 ||
+		return 1
+	echo "path 1: $((RXB - b0)) payload bytes received, $((RXC - c0)) copied"
+	[ $((RXB - b0)) -ge $((4 << 20)) ] &&
+		[ $(((RXC - c0) * 100)) -lt $((RXB - b0)) ]
+}
+check_say "plain TCP path: received payload not copied (under 1%)" zc_case
 
 # Shaped link: 10 ms each way (20 ms RTT), 50 Mbit/s.
 if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
@@ -229,6 +271,31 @@ else
 		"netem unavailable"
 	ktap_skip "idle path: a chunk after idling is not judged stale" \
 		"netem unavailable"
+fi
+
+# GRO on the client's link, and MSS-sized segments from the server (no
+# TSO or GSO), so the client's TCP skbs carry frag_lists, whose bytes
+# the path copies: some must be copied, and every byte still arrive.
+# A new path, whose connection starts with the new device features.
+gro_case() {
+	local b0 c0
+	ip netns exec kws1 ethtool -K kws1-0 tso off gso off >/dev/null &&
+	ip netns exec kwc ethtool -K kwc-1 gro on >/dev/null &&
+	ip netns exec kwc "$KWIKCTL" path del 1 &&
+	ip netns exec kwc "$KWIKCTL" path add service "$SVC" \
+		remote "10.0.1.2:$PORT" insecure &&
+	kwik_wait_path_up kwc 2 20 || return 1
+	cli_rx 2 && b0=$RXB c0=$RXC && source_session 4M && cli_rx 2 ||
+		return 1
+	echo "path 2: $((RXB - b0)) payload bytes received, $((RXC - c0)) copied"
+	[ $((RXB - b0)) -ge $((4 << 20)) ] && [ $((RXC - c0)) -gt 0 ]
+}
+if command -v ethtool >/dev/null; then
+	check_say "GRO frag_list skbs on the client's link: copied, byte-exact" \
+		gro_case
+else
+	ktap_skip "GRO frag_list skbs on the client's link: copied, byte-exact" \
+		"no ethtool"
 fi
 
 ktap_finish
