@@ -50,6 +50,7 @@
 #define KWIK_PATH_DEAD		(5 * HZ)
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
+#define KWIK_RX_PIN_MAX		4	/* see kwik_path_rx_settle() */
 
 enum {
 	KWIK_EV_RX,		/* lower socket readable or state changed */
@@ -1018,19 +1019,38 @@ static bool kwik_path_rx_whole(const struct kwik_path *path)
 	       (!path->rx_skb || path->rx_skb->len == path->rxf.data.len);
 }
 
+/* Make rx_skb a linear copy of itself, to copy the rest of the frame into. */
+static int kwik_path_rx_linear(struct kwik_path *path)
+{
+	struct sk_buff *to = path->rx_skb, *lin;
+
+	lin = alloc_skb(path->rxf.data.len, GFP_KERNEL);
+	if (!lin)
+		return -ENOMEM;
+	if (skb_copy_bits(to, 0, skb_put(lin, to->len), to->len)) {
+		kfree_skb(lin);
+		return -EFAULT;
+	}
+	kfree_skb(to);
+	path->rx_skb = lin;
+	path->rx_copy = true;
+	return 0;
+}
+
 /*
  * Add @len payload bytes of TCP's @from, from @off on, to rx_skb.  Bytes
- * in @from's page fragments are taken by reference, not copied; a piece
- * that is not (TCP's linear part, a frag_list, page pool pages, no slot
+ * in @from's page fragments are taken by reference, not copied (what
+ * follows on in the same page extends the last fragment); a piece that
+ * is not (TCP's linear part, a frag_list, page pool pages, no slot
  * left) turns rx_skb into a linear copy for the rest of the frame.
  */
 static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 			     u32 off, u32 len)
 {
 	const struct skb_shared_info *sh = skb_shinfo(from);
-	struct sk_buff *to = path->rx_skb, *lin;
-	u32 pos = skb_headlen(from), end = off + len, n;
-	int i, first = -1, need = 0;
+	struct sk_buff *to = path->rx_skb;
+	u32 pos = skb_headlen(from), end = off + len, n, foff;
+	int i, first = -1, need = 0, ret;
 
 	if (path->rx_copy)
 		goto copy;
@@ -1044,37 +1064,69 @@ static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 		pos += n;
 	}
 	if (from->pp_recycle || off < skb_headlen(from) || pos < end ||
-	    skb_shinfo(to)->nr_frags + need > MAX_SKB_FRAGS)
-		goto linearize;
+	    skb_shinfo(to)->nr_frags + need > MAX_SKB_FRAGS) {
+		ret = kwik_path_rx_linear(path);
+		if (ret)
+			return ret;
+		to = path->rx_skb;
+		goto copy;
+	}
 	pos = skb_headlen(from);
 	for (i = 0; i < first; i++)
 		pos += skb_frag_size(&sh->frags[i]);
 	for (i = first; off < end; i++) {
 		const skb_frag_t *frag = &sh->frags[i];
+		struct skb_shared_info *tsh = skb_shinfo(to);
+		struct page *page = skb_frag_page(frag);
+		struct page *head = compound_head(page);
+		skb_frag_t *last = NULL;
 
+		if (tsh->nr_frags)
+			last = &tsh->frags[tsh->nr_frags - 1];
 		n = min(end, pos + skb_frag_size(frag)) - off;
-		skb_frag_ref(from, i);
-		skb_add_rx_frag(to, skb_shinfo(to)->nr_frags,
-				skb_frag_page(frag),
-				skb_frag_off(frag) + off - pos, n, n);
+		/* As an offset into the compound page: TCP splits by page. */
+		foff = (page - head) * PAGE_SIZE + skb_frag_off(frag) + off - pos;
+		if (last && skb_frag_page(last) == head &&
+		    skb_frag_off(last) + skb_frag_size(last) == foff) {
+			skb_frag_size_add(last, n);
+			to->len += n;
+			to->data_len += n;
+		} else {
+			/* One reference per fragment of ours, on the folio. */
+			skb_frag_ref(from, i);
+			/* Charged in kwik_path_rx_settle(). */
+			skb_add_rx_frag(to, tsh->nr_frags, head, foff, n, 0);
+		}
 		pos += skb_frag_size(frag);
 		off += n;
 	}
 	return 0;
-linearize:
-	lin = alloc_skb(path->rxf.data.len, GFP_KERNEL);
-	if (!lin)
-		return -ENOMEM;
-	if (skb_copy_bits(to, 0, skb_put(lin, to->len), to->len)) {
-		kfree_skb(lin);
-		return -EFAULT;
-	}
-	kfree_skb(to);
-	path->rx_skb = lin;
-	path->rx_copy = true;
-	to = lin;
 copy:
 	return skb_copy_bits(from, off, skb_put(to, len), len);
+}
+
+/*
+ * A whole payload taken by reference keeps its pages (whole compound
+ * pages) from being freed: charge them all to it, against the receive
+ * buffer, so what the peer makes Kwik hold stays within that buffer
+ * however it packs its frames.  A payload that would be charged more
+ * than KWIK_RX_PIN_MAX times its size (a small frame in a large page)
+ * is copied instead: cheaper than a receive window that much smaller.
+ */
+static int kwik_path_rx_settle(struct kwik_path *path)
+{
+	struct sk_buff *skb = path->rx_skb;
+	u32 i, pinned = 0;
+
+	if (!skb || path->rx_copy)
+		return 0;
+	/* Fragments hold compound heads (kwik_path_rx_take()). */
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		pinned += page_size(skb_frag_page(&skb_shinfo(skb)->frags[i]));
+	if (pinned > KWIK_RX_PIN_MAX * skb->len)
+		return kwik_path_rx_linear(path);
+	skb->truesize += pinned;
+	return 0;
 }
 
 /*
@@ -1110,8 +1162,11 @@ static int kwik_path_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		}
 		if (ret)
 			break;
-		if (kwik_path_rx_whole(path))
+		if (kwik_path_rx_whole(path)) {
+			ret = kwik_path_rx_settle(path);
 			desc->count = 0;
+			break;
+		}
 	}
 	if (ret) {
 		desc->error = ret;
