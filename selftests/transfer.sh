@@ -10,7 +10,8 @@
 # 1 B, 64 KiB and 16 MiB client->server and server->client, echo, a
 # non-blocking run, a file with cmp, received payload not copied, then
 # the link shaped with netem, the only path stalling mid-transfer,
-# sessions after idle times, and payload in frag_list skbs (GRO).
+# sessions after idle times, payload in frag_list skbs (GRO), and an
+# IPv6 path.
 # Every case: both ends verify the deterministic data byte by byte, and
 # the digest the sender reports equals the digest the receiver reports.
 set -u
@@ -89,7 +90,7 @@ xfer() {
 kwik_topo_setup 1 || ktap_skip_all "topology setup failed"
 ip netns exec kwc "$KWIKCTL" path show >/dev/null 2>&1 ||
 	ktap_skip_all "kwikctl cannot talk to kwik.ko"
-ktap_plan 19
+ktap_plan 20
 ktap_diag "kernel $(uname -r), AF_KWIK $(kwik_family)"
 
 setup_path() {
@@ -298,5 +299,25 @@ else
 	ktap_skip "GRO frag_list skbs on the client's link: copied, byte-exact" \
 		"no ethtool"
 fi
+
+# An IPv6 path: a service of its own over the same link, both ways.
+v6_case() {
+	local id
+	ip -n kwc addr add fd00:1::1/64 dev kwc-1 nodad &&
+	ip -n kws1 addr add fd00:1::2/64 dev kws1-0 nodad &&
+	ip netns exec kws1 "$KWIKCTL" listener add local "[fd00:1::2]:7001" \
+		insecure &&
+	ip netns exec kwc "$KWIKCTL" service add 8 &&
+	ip netns exec kwc "$KWIKCTL" path add service 8 \
+		remote "[fd00:1::2]:7001" insecure || return 1
+	id=$(ip netns exec kwc "$KWIKCTL" -j path show | python3 -c '
+import json, sys
+print(*[p["id"] for p in json.load(sys.stdin) if p["service"] == 8])')
+	echo "path $id: remote $(kwik_pget kwc "$id" remote)"
+	kwik_wait_path_up kwc "$id" 20 &&
+	[ "$(kwik_pget kwc "$id" remote)" = "[fd00:1::2]:7001" ] &&
+	SVC=8 sink_session 4M && SVC=8 source_session 4M
+}
+check_say "IPv6 path: 4M each way, byte-exact" v6_case
 
 ktap_finish
