@@ -1094,8 +1094,10 @@ static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 		} else {
 			/* One reference per fragment of ours, on the folio. */
 			skb_frag_ref(from, i);
-			/* Charged in kwik_path_rx_settle(). */
-			skb_add_rx_frag(to, tsh->nr_frags, head, foff, n, 0);
+			/* Truesize: charged in kwik_path_rx_settle(). */
+			skb_fill_page_desc(to, tsh->nr_frags, head, foff, n);
+			to->len += n;
+			to->data_len += n;
 		}
 		pos += skb_frag_size(frag);
 		off += n;
