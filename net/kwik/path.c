@@ -1049,7 +1049,7 @@ static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 {
 	const struct skb_shared_info *sh = skb_shinfo(from);
 	struct sk_buff *to = path->rx_skb;
-	u32 pos = skb_headlen(from), end = off + len, n, foff;
+	u32 pos = skb_headlen(from), end = off + len, n, foff, first_pos = 0;
 	int i, first = -1, need = 0, ret;
 
 	if (path->rx_copy)
@@ -1057,8 +1057,10 @@ static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 	for (i = 0; i < sh->nr_frags && pos < end; i++) {
 		n = skb_frag_size(&sh->frags[i]);
 		if (pos + n > off) {
-			if (first < 0)
+			if (first < 0) {
 				first = i;
+				first_pos = pos;
+			}
 			need++;
 		}
 		pos += n;
@@ -1071,9 +1073,7 @@ static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 		to = path->rx_skb;
 		goto copy;
 	}
-	pos = skb_headlen(from);
-	for (i = 0; i < first; i++)
-		pos += skb_frag_size(&sh->frags[i]);
+	pos = first_pos;
 	for (i = first; off < end; i++) {
 		const skb_frag_t *frag = &sh->frags[i];
 		struct skb_shared_info *tsh = skb_shinfo(to);
@@ -1089,16 +1089,14 @@ static int kwik_path_rx_take(struct kwik_path *path, struct sk_buff *from,
 		if (last && skb_frag_page(last) == head &&
 		    skb_frag_off(last) + skb_frag_size(last) == foff) {
 			skb_frag_size_add(last, n);
-			to->len += n;
-			to->data_len += n;
 		} else {
 			/* One reference per fragment of ours, on the folio. */
 			skb_frag_ref(from, i);
-			/* Truesize: charged in kwik_path_rx_settle(). */
 			skb_fill_page_desc(to, tsh->nr_frags, head, foff, n);
-			to->len += n;
-			to->data_len += n;
 		}
+		/* Truesize: charged in kwik_path_rx_settle(). */
+		to->len += n;
+		to->data_len += n;
 		pos += skb_frag_size(frag);
 		off += n;
 	}
