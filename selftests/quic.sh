@@ -306,9 +306,14 @@ insecure_refused() {
 	refused kwc EINVAL "$INSECURE_MSG" path add service 7 remote "10.0.1.2:$PORT" \
 		transport quic insecure &&
 	refused kws1 EINVAL "$INSECURE_MSG" listener add local "10.0.1.2:$PORT" \
-		transport quic insecure
+		transport quic insecure &&
+	# quic.ko runs reno or cubic, not TCP's modules.
+	refused kwc ENOENT "Error: kwik: unknown congestion control" path add \
+		service 7 remote "10.0.1.2:$PORT" transport quic tls cc bbr &&
+	refused kws1 ENOENT "Error: kwik: unknown congestion control" listener add \
+		local "10.0.1.2:$PORT" transport quic tls cc bbr
 }
-qcase "quic path and listener with insecure refused (EINVAL, 'needs tls or psk')" insecure_refused
+qcase "quic path and listener refused: insecure (EINVAL, 'needs tls or psk'), cc bbr (ENOENT)" insecure_refused
 
 listeners() {
 	kc kws1 listener add local "10.0.1.2:$PORT" transport quic tls &&
@@ -318,15 +323,18 @@ listeners() {
 	local js
 	js=$(kc kws1 -j listener show)
 	[[ $js == *'"transport":"quic"'* ]] || { echo "no quic listener in JSON: $js"; return 1; }
+	# Kwik's default for QUIC: quic.ko's cubic (not its own, reno).
+	[ "$(lget kws1 "10.0.1.2:$PORT" cc)" = cubic ] ||
+		{ echo "quic listener cc '$(lget kws1 "10.0.1.2:$PORT" cc)', want cubic"; return 1; }
 }
-qcase "listeners: quic on 10.0.1.2:$PORT and 10.0.2.2:$PORT, tls (tcp) on 10.0.2.2:$TLSPORT" listeners
+qcase "listeners: quic on 10.0.1.2:$PORT and 10.0.2.2:$PORT (cc cubic by default), tls (tcp) on 10.0.2.2:$TLSPORT" listeners
 
 path1_up() {
 	kc kwc path add service 7 id 1 remote "10.0.1.2:$PORT" transport quic \
 		tls peer-name "$PEER" || return 1
 	expect_state kwc 1 up - $((30 * SLOW)) &&
-	kwik_path_check kwc 1 transport=quic security=tls peer_name=$PEER error_name= ||
-		return 1
+	kwik_path_check kwc 1 transport=quic security=tls peer_name=$PEER error_name= \
+		cc=cubic || return 1
 	kc kwc path show
 	# Server paths belong to their listener ("paths" in listener show).
 	if [ "$(lget kws1 "10.0.1.2:$PORT" paths)" != 1 ]; then
@@ -335,7 +343,7 @@ path1_up() {
 		return 1
 	fi
 }
-qcase "path 1 (quic, tls, peer-name $PEER) up at both ends; JSON transport quic" path1_up
+qcase "path 1 (quic, tls, peer-name $PEER) up at both ends; JSON transport quic, cc cubic" path1_up
 
 tcase_1path() {
 	XFER_PATHS=1 echo_xfer 7 1M && carried 1 &&
@@ -365,11 +373,13 @@ striped() {
 	kwik_link_netem 1 "" && kwik_link_netem 2 ""
 }
 path2_up() {
+	# This one asks for quic.ko's reno by name.
 	kc kwc path add service 7 id 2 remote "10.0.2.2:$PORT" transport quic \
-		tls peer-name "$PEER" || return 1
-	expect_state kwc 2 up - $((30 * SLOW)) && striped 2M
+		tls peer-name "$PEER" cc reno || return 1
+	expect_state kwc 2 up - $((30 * SLOW)) &&
+	kwik_path_check kwc 2 cc=reno && striped 2M
 }
-qcase "2 quic paths, 10mbit/10ms RTT each: 2M echo byte-exact, striped over both" path2_up
+qcase "2 quic paths (cubic, reno), 10mbit/10ms RTT each: 2M echo byte-exact, striped over both" path2_up
 
 mixed() {
 	kc kwc service add 8 &&

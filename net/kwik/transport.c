@@ -59,13 +59,6 @@ void kwik_transport_put(const struct kwik_transport_ops *ops)
 		module_put(ops->owner);
 }
 
-/*
- * Kwik's choice when userspace names none: bbr keeps a path's queue
- * short, so the scheduler's estimates and stale-path detection follow
- * the path's real RTT instead of a full bottleneck buffer.
- */
-#define KWIK_CC_DEFAULT "bbr"
-
 int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,
 			   struct net *net, char *cc,
 			   struct netlink_ext_ack *extack)
@@ -73,9 +66,10 @@ int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,
 	int err;
 
 	if (!cc[0]) {
-		/* Without tcp_bbr, or not allowed: the namespace's default. */
-		if (ops->check_cc && !ops->check_cc(net, KWIK_CC_DEFAULT))
-			strscpy(cc, KWIK_CC_DEFAULT, KWIK_CC_NAME_MAX);
+		/* Not available, or not allowed: the socket's default. */
+		if (ops->default_cc && ops->check_cc &&
+		    !ops->check_cc(net, ops->default_cc))
+			strscpy(cc, ops->default_cc, KWIK_CC_NAME_MAX);
 		return 0;
 	}
 	if (!ops->check_cc) {

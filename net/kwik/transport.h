@@ -43,6 +43,11 @@ struct kwik_transport_ops {
 	u8 type;			/* enum kwik_transport */
 	u32 flags;			/* KWIK_TRANSPORT_F_* */
 	const char *name;
+	/*
+	 * Congestion control when userspace names none, if @check_cc
+	 * accepts it; NULL: the socket's own default.
+	 */
+	const char *default_cc;
 	struct module *owner;
 	/*
 	 * Start a non-blocking connect; 0 or -EINPROGRESS leave *res set.
@@ -114,7 +119,7 @@ const struct kwik_transport_ops *kwik_transport_get(u8 type);
 void kwik_transport_put(const struct kwik_transport_ops *ops);
 /*
  * At add time: check that @ops can run congestion control @cc in @net, or
- * if @cc is "" fill in Kwik's default (bbr) when the kernel has it.
+ * if @cc is "" fill in the transport's default when it can run it.
  * @cc is a KWIK_CC_NAME_MAX buffer.
  */
 int kwik_transport_pick_cc(const struct kwik_transport_ops *ops,

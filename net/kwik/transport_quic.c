@@ -1149,6 +1149,13 @@ static const struct kwik_transport_ops kwik_quic_ops = {
 	.type		= KWIK_TRANSPORT_QUIC,
 	.flags		= KWIK_TRANSPORT_F_SECURE_ONLY,
 	.name		= "quic",
+	/*
+	 * quic.ko has no bbr, and its default, reno, leaves slow start only
+	 * on loss: with a full bottleneck buffer its RTT grows to seconds
+	 * and a lost packet holds the session's stream back for as long.
+	 * Its cubic leaves slow start on RTT growth (HyStart++).
+	 */
+	.default_cc	= "cubic",
 	.owner		= THIS_MODULE,
 	.connect	= kwik_quic_connect,
 	.connected	= kwik_quic_connected,

@@ -209,6 +209,12 @@ static void kwik_tcp_metrics(struct socket *sock, struct kwik_path_metrics *m)
 static const struct kwik_transport_ops kwik_tcp_ops = {
 	.type		= KWIK_TRANSPORT_TCP,
 	.name		= "tcp",
+	/*
+	 * bbr keeps a path's queue short, so the scheduler's estimates and
+	 * stale-path detection follow the path's real RTT instead of a full
+	 * bottleneck buffer.
+	 */
+	.default_cc	= "bbr",
 	.owner		= NULL,		/* part of kwik.ko: must not pin it */
 	.connect	= kwik_tcp_connect,
 	.connected	= kwik_tcp_connected,
