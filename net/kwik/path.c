@@ -539,6 +539,8 @@ static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
  * whole limit.  Not for a segment whose ACK the peer may delay (it went
  * alone), nor for data sent on an idle connection (its first ACK may
  * queue behind the peer's own data): kwik_path_wait_us() judges those.
+ * A peer that holds every ACK a while (QUIC's max_ack_delay) gets that
+ * on top of both.
  */
 static u32 kwik_path_overdue_us(const struct kwik_path *path)
 {
@@ -548,8 +550,9 @@ static u32 kwik_path_overdue_us(const struct kwik_path *path)
 	if (!m->oldest_us || m->oldest_alone ||
 	    jiffies_to_usecs(jiffies - path->busy_since) <= m->ack_age_us)
 		return U32_MAX;
-	seg = m->srtt_us + max(4 * m->rttvar_us, KWIK_STALE_SLACK_US);
-	ack = max(m->srtt_us / 2, KWIK_STALE_SLACK_US);
+	seg = m->srtt_us + max(4 * m->rttvar_us, KWIK_STALE_SLACK_US) +
+	      m->ack_delay_us;
+	ack = max(m->srtt_us / 2, KWIK_STALE_SLACK_US) + m->ack_delay_us;
 	return max(seg > m->oldest_us ? seg - m->oldest_us : 0,
 		   ack > m->ack_age_us ? ack - m->ack_age_us : 0);
 }

@@ -38,6 +38,7 @@ struct kwik_path_metrics {
 	u32 ack_age_us;			/* since the lower socket's last ACK */
 	u32 oldest_us;			/* oldest unacked segment out; 0: n/a */
 	bool oldest_alone;		/* ... its ACK may be a delayed one */
+	u32 ack_delay_us;		/* the peer may hold any ACK this long */
 	u64 delivery_rate;		/* bytes per second, latest sample */
 	bool rate_app_limited;		/* that sample was application-limited */
 	u32 max_rate;			/* best recent full sample (path.c) */

@@ -1114,12 +1114,49 @@ static int kwik_quic_recv(struct socket *sock, void *buf, size_t len)
 
 #ifdef KWIK_QUIC_INTERNAL
 /*
+ * A packet followed this closely by another is acknowledged without the
+ * peer's ACK delay (it acknowledges every second packet at once).
+ */
+#define KWIK_QUIC_TOGETHER_US	10000
+
+/*
+ * How long ago the oldest packet not yet acknowledged nor declared lost
+ * went out, and whether it went alone (its ACK may be a delayed one), as
+ * TCP's metrics tell the core (kwik_path_overdue_us()).  A lost packet's
+ * frames go again in a new packet, so this is never a resent one's
+ * first send.  Under the socket's lock: ACKs and loss detection trim the
+ * list, from softirq (bh_lock_sock) or the socket's owner.
+ */
+static void kwik_quic_oldest(struct sock *sk, struct kwik_path_metrics *m)
+{
+	struct list_head *list = &quic_outq(sk)->packet_sent_list;
+	struct quic_packet_sent *head, *next;
+	u64 now;
+	bool slow;
+
+	slow = lock_sock_fast(sk);
+	head = list_first_entry_or_null(list, struct quic_packet_sent, list);
+	/* Initial and Handshake packets sort first: none once connected. */
+	if (head && head->level == QUIC_CRYPTO_APP) {
+		now = ktime_to_us(ktime_get());
+		m->oldest_us = now > head->sent_time ?
+			(u32)min_t(u64, now - head->sent_time, U32_MAX) : 1;
+		next = list_is_last(&head->list, list) ? NULL :
+			list_next_entry(head, list);
+		m->oldest_alone = !next || next->sent_time >
+			head->sent_time + KWIK_QUIC_TOGETHER_US;
+	}
+	unlock_sock_fast(sk, slow);
+}
+
+/*
  * From quic.ko's socket (lockless, like TCP's): RTT and congestion window
  * of its recovery state (RFC 9002), bytes in flight, what is queued and
- * not yet sent, and the age of the newest acknowledgment in the
- * application packet number space.  No delivery rate or loss count
- * (quic.ko keeps none per connection).  Needs quic.ko's own headers of
- * the very quic.ko that is loaded: struct quic_sock is not an ABI.
+ * not yet sent, the age of the newest acknowledgment in the application
+ * packet number space, and (locked) the oldest packet in flight.  No
+ * delivery rate or loss count (quic.ko keeps none per connection).
+ * Needs quic.ko's own headers of the very quic.ko that is loaded: struct
+ * quic_sock is not an ABI.
  */
 static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
 {
@@ -1137,6 +1174,10 @@ static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
 	m->unacked_bytes = m->inflight_bytes + READ_ONCE(outq->unsent_bytes);
 	m->ack_age_us = acked && now > acked ?
 		(u32)min_t(u64, now - acked, U32_MAX) : 0;
+	/* quic.ko acknowledges in-order data on its ACK-delay timer. */
+	m->ack_delay_us = READ_ONCE(cong->max_ack_delay);
+	if (m->inflight_bytes)
+		kwik_quic_oldest(sk, m);
 }
 #else
 /* Without quic.ko's headers: nothing measured (the scheduler's defaults). */
