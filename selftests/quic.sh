@@ -17,6 +17,7 @@
 #	              sequence, and at once, than the server allows streams
 #	  service 10  bad paths: wrong peer name; another ALPN (perf_test);
 #	              no tlshd in kwc
+#	  service 11  path 111 quic over IPv6 on link 1 (fd00:1::/64)
 #
 # The test runner loads quic.ko (with its crypto and UDP tunnel
 # dependencies) and kwik_quic.ko when KWIK_QUIC_DIR is given, and
@@ -242,7 +243,7 @@ carried() {
 
 # ---- setup ----------------------------------------------------------------
 
-NPLAN=22
+NPLAN=23
 ktap_plan $NPLAN
 ktap_diag "kernel $(uname -r), tlshd ${KWIK_TLSHD:-none} ($(kwik_tlshd_version 2>/dev/null)), quic.ko ${KWIK_QUIC_MODULE:-none}${SKIP:+; SKIP: $SKIP}"
 
@@ -598,6 +599,25 @@ reopen1() {
 	expect_state kwc 1 up - $((60 * SLOW)) && striped 1M
 }
 qcase "listener back: path 1 reconnects; 1M echo byte-exact over both quic paths" reopen1
+
+# A QUIC path over IPv6: its own service and listener on link 1.
+v6() {
+	ip -n kwc addr add fd00:1::1/64 dev kwc-1 nodad &&
+	ip -n kws1 addr add fd00:1::2/64 dev kws1-1 nodad &&
+	kc kws1 listener add local "[fd00:1::2]:$PORT" transport quic tls &&
+	kc kwc service add 11 &&
+	kc kwc path add service 11 id 111 remote "[fd00:1::2]:$PORT" \
+		transport quic tls peer-name "$PEER" || return 1
+	expect_state kwc 111 up - $((30 * SLOW)) &&
+	kwik_path_check kwc 111 remote="[fd00:1::2]:$PORT" transport=quic ||
+		return 1
+	[ "$(lget kws1 "[fd00:1::2]:$PORT" paths)" = 1 ] ||
+		{ echo "the IPv6 quic listener has no path:"; kc kws1 listener show; return 1; }
+	XFER_PATHS=111 echo_xfer 11 1M && carried 111 || return 1
+	kc kwc path del 111 && kc kwc service del 11 &&
+	kc kws1 listener del "$(lget kws1 "[fd00:1::2]:$PORT" id)"
+}
+qcase "quic path over IPv6 ([fd00:1::2]:$PORT): up at both ends, 1M echo byte-exact" v6
 
 wrong_name() {
 	kc kwc service add 10 &&
