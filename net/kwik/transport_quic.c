@@ -39,6 +39,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 #include <linux/quic.h>
+#include <linux/win_minmax.h>
 #include <linux/kwik.h>
 
 #include "compat.h"
@@ -90,6 +91,20 @@
  */
 #define KWIK_QUIC_NOTSENT_LOWAT	(64 * 1024)
 #define KWIK_QUIC_WMEM_MAX	(1024 * 1024)
+
+/*
+ * quic.ko's reno and cubic keep growing their window while the
+ * bottleneck's queue fills, so a path's RTT grows to many times its
+ * base, and data resent there after another path failed waits behind
+ * that queue.  A QUIC path is given new data only while its queue, as
+ * its RTT shows it, stays within max(base RTT, KWIK_QUIC_QUEUE_US): the
+ * bytes in flight beyond that count as unsent (kwik_quic_unsent()).
+ * The base RTT is the lowest sample of the last KWIK_QUIC_RTT_WIN, and
+ * at least KWIK_QUIC_FLIGHT_MIN may always be in flight.
+ */
+#define KWIK_QUIC_QUEUE_US	10000
+#define KWIK_QUIC_RTT_WIN	(10 * HZ)
+#define KWIK_QUIC_FLIGHT_MIN	(64 * 1024)
 
 /* quic.ko calls its states by TCP's names (net/quic/socket.h). */
 #define KWIK_QUIC_SS_CLOSED		TCP_CLOSE
@@ -167,6 +182,10 @@ struct kwik_quic_ctx {
 	u32 scr_off, scr_len;
 	bool scr_fin;
 	u8 scratch[KWIK_QUIC_FRAME_MAX];
+
+	/* The path's work only: its unsent bound, RTT samples' minimum. */
+	u32 unsent_max;			/* 0: KWIK_QUIC_NOTSENT_LOWAT */
+	struct minmax rtt_min;
 };
 
 /* Sockets with a context, hashed by socket. */
@@ -329,6 +348,7 @@ static struct kwik_quic_ctx *kwik_quic_ctx_new(struct socket *sock,
 	hash_init(ctx->by_id);
 	hash_init(ctx->by_sess);
 	INIT_LIST_HEAD(&ctx->synth);
+	minmax_reset(&ctx->rtt_min, jiffies, ~0U);
 	ctx->zero = kwik_quic_add(ctx, KWIK_QUIC_STREAM);
 	if (!ctx->zero) {
 		kvfree(ctx);
@@ -562,10 +582,13 @@ static int kwik_quic_closed_err(struct socket *sock, int err)
  * -EAGAIN: quic.ko calls sk_write_space as acknowledgments free send
  * memory (outqueue.c), which requeues the path's work.
  */
-static bool kwik_quic_queue_full(struct sock *sk)
+static bool kwik_quic_queue_full(struct kwik_quic_ctx *ctx)
 {
+	struct sock *sk = ctx->sock->sk;
+
 #ifdef KWIK_QUIC_INTERNAL
-	return READ_ONCE(quic_outq(sk)->unsent_bytes) >= KWIK_QUIC_NOTSENT_LOWAT;
+	return READ_ONCE(quic_outq(sk)->unsent_bytes) >=
+	       (ctx->unsent_max ?: KWIK_QUIC_NOTSENT_LOWAT);
 #else
 	return READ_ONCE(sk->sk_wmem_queued) >= KWIK_QUIC_WMEM_MAX;
 #endif
@@ -745,7 +768,7 @@ static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
 	if (WARN_ON_ONCE(!ctx))
 		return -EPROTO;
 	kwik_quic_end_pending(ctx);
-	if (kwik_quic_queue_full(sock->sk))
+	if (kwik_quic_queue_full(ctx))
 		return -EAGAIN;
 	if (!ctx->tx_left) {
 		if (WARN_ON_ONCE(!n || iov[0].iov_len < KWIK_HDR_LEN))
@@ -1179,6 +1202,44 @@ static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
 	if (m->inflight_bytes)
 		kwik_quic_oldest(sk, m);
 }
+
+static void kwik_quic_set_unsent(struct socket *sock, u32 bytes)
+{
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
+
+	if (ctx)
+		ctx->unsent_max = bytes;
+}
+
+/*
+ * Bytes ahead of new data: those queued and not sent yet, and those in
+ * flight beyond what keeps the queue short (KWIK_QUIC_QUEUE_US).  With
+ * bytes in flight over a queue RTT - base RTT long, flight x (base +
+ * allowed queue) / srtt is what would fill the path and that queue.
+ */
+static u32 kwik_quic_unsent(struct socket *sock)
+{
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
+	struct sock *sk = sock->sk;
+	const struct quic_cong *cong = quic_cong(sk);
+	u32 unsent = READ_ONCE(quic_outq(sk)->unsent_bytes);
+	u32 flight = READ_ONCE(quic_outq(sk)->inflight);
+	u32 srtt = READ_ONCE(cong->smoothed_rtt);
+	u32 rtt = READ_ONCE(cong->latest_rtt);
+	u64 keep;
+	u32 base;
+
+	if (!ctx || !rtt || !srtt)
+		return unsent;
+	base = minmax_running_min(&ctx->rtt_min, KWIK_QUIC_RTT_WIN, jiffies,
+				  rtt);
+	keep = div_u64((u64)flight * (base + max(base, KWIK_QUIC_QUEUE_US)),
+		       srtt);
+	keep = max_t(u64, keep, KWIK_QUIC_FLIGHT_MIN);
+	if (flight <= keep)
+		return unsent;
+	return (u32)min_t(u64, (u64)unsent + flight - keep, U32_MAX);
+}
 #else
 /* Without quic.ko's headers: nothing measured (the scheduler's defaults). */
 static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
@@ -1204,6 +1265,10 @@ static const struct kwik_transport_ops kwik_quic_ops = {
 	.accept		= kwik_quic_accept,
 	.check_cc	= kwik_quic_check_cc,
 	.metrics	= kwik_quic_metrics,
+#ifdef KWIK_QUIC_INTERNAL
+	.set_unsent	= kwik_quic_set_unsent,
+	.unsent		= kwik_quic_unsent,
+#endif
 	.secured	= kwik_quic_secured,
 	.send		= kwik_quic_send,
 	.recv		= kwik_quic_recv,
