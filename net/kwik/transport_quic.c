@@ -103,6 +103,16 @@
  * at least KWIK_QUIC_FLIGHT_MIN may always be in flight.
  */
 #define KWIK_QUIC_QUEUE_US	10000
+
+/*
+ * How long a Kwik end may hold an ACK of in-order data (the transport
+ * parameter max_ack_delay; quic.ko's default is RFC 9000's 25 ms).  The
+ * sender waits that long on top of an RTT before it may judge a path
+ * stale (kwik_path_overdue_us()), so a short one moves sessions off a
+ * dead path sooner; quic.ko acknowledges on this timer, a few hundred
+ * ACKs a second at most.
+ */
+#define KWIK_QUIC_ACK_DELAY_US	5000
 #define KWIK_QUIC_RTT_WIN	(10 * HZ)
 #define KWIK_QUIC_FLIGHT_MIN	(64 * 1024)
 
@@ -399,7 +409,8 @@ static int kwik_quic_check_cc(struct net *net, const char *cc)
  * Settings before connect/listen (accepted sockets copy the listener's):
  * the ALPN, no Nagle-like stream coalescing (Kwik batches frames itself),
  * the congestion control if one was named, the stream limits and windows
- * (see KWIK_QUIC_MAX_STREAMS) and the stream events (peer resets).
+ * (see KWIK_QUIC_MAX_STREAMS), the ACK delay (KWIK_QUIC_ACK_DELAY_US) and
+ * the stream events (peer resets).
  */
 static int kwik_quic_setup(struct socket *sock, const char *cc)
 {
@@ -408,6 +419,7 @@ static int kwik_quic_setup(struct socket *sock, const char *cc)
 		.max_stream_data_bidi_local = KWIK_QUIC_STREAM_WINDOW,
 		.max_stream_data_bidi_remote = KWIK_QUIC_STREAM_WINDOW,
 		.max_data = KWIK_QUIC_CONN_WINDOW,
+		.max_ack_delay = KWIK_QUIC_ACK_DELAY_US,
 	};
 	struct quic_event_option event = {
 		.type = QUIC_EVENT_STREAM_UPDATE,
