@@ -81,7 +81,7 @@ struct kwik_path {
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long busy_since;	/* data outstanding since (jiffies) */
-	u32 unsent;			/* last ops->set_unsent(), 0: none */
+	u32 unsent;			/* the unsent gate's size, 0: none */
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
 	bool tx_busy;
@@ -732,7 +732,7 @@ static void kwik_path_size_unsent(struct kwik_path *path,
 	u32 unsent = KWIK_UNSENT_MAX;
 	u64 rate;
 
-	if (!path->ops->set_unsent)
+	if (!path->ops->unsent)
 		return;
 	if (m->max_rate && m->srtt_us) {
 		rate = min_t(u64, m->max_rate,
@@ -743,7 +743,8 @@ static void kwik_path_size_unsent(struct kwik_path *path,
 				 KWIK_UNSENT_MIN, KWIK_UNSENT_MAX);
 	}
 	if (unsent != path->unsent) {
-		path->ops->set_unsent(path->sock, unsent);
+		if (path->ops->set_unsent)
+			path->ops->set_unsent(path->sock, unsent);
 		path->unsent = unsent;
 	}
 }

@@ -88,10 +88,11 @@ struct kwik_transport_ops {
 	 * NULL: the core reads the (k)TLS byte stream.
 	 * @set_unsent: keep at most about @bytes unsent in the socket
 	 * (TCP's notsent_lowat); the core sizes it from the path's rate.
-	 * @unsent: bytes queued in the socket and not sent yet.  With
-	 * @set_unsent, the core gives the socket a frame only while less
-	 * than half the size it set waits, and fills it to that size at
-	 * most (the socket's own check lets one skb grow past it).
+	 * @unsent: bytes queued in the socket and not sent yet (or that
+	 * new data would wait behind).  With it, the core gives the socket
+	 * a frame only while less than half the size it chose waits, and
+	 * fills it to that size at most (the socket's own check lets one
+	 * skb grow past it).
 	 */
 	int (*secured)(struct socket *sock, bool server);
 	int (*send)(struct socket *sock, struct kvec *iov, size_t n,

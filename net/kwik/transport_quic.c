@@ -103,6 +103,8 @@
  * at least KWIK_QUIC_FLIGHT_MIN may always be in flight.
  */
 #define KWIK_QUIC_QUEUE_US	10000
+#define KWIK_QUIC_RTT_WIN	(10 * HZ)
+#define KWIK_QUIC_FLIGHT_MIN	(64 * 1024)
 
 /*
  * How long a Kwik end may hold an ACK of in-order data (the transport
@@ -113,8 +115,6 @@
  * ACKs a second at most.
  */
 #define KWIK_QUIC_ACK_DELAY_US	5000
-#define KWIK_QUIC_RTT_WIN	(10 * HZ)
-#define KWIK_QUIC_FLIGHT_MIN	(64 * 1024)
 
 /* quic.ko calls its states by TCP's names (net/quic/socket.h). */
 #define KWIK_QUIC_SS_CLOSED		TCP_CLOSE
@@ -193,9 +193,8 @@ struct kwik_quic_ctx {
 	bool scr_fin;
 	u8 scratch[KWIK_QUIC_FRAME_MAX];
 
-	/* The path's work only: its unsent bound, RTT samples' minimum. */
-	u32 unsent_max;			/* 0: KWIK_QUIC_NOTSENT_LOWAT */
-	struct minmax rtt_min;
+	/* The path's work only (kwik_quic_unsent()). */
+	struct minmax rtt_min;		/* RTT samples' windowed minimum */
 };
 
 /* Sockets with a context, hashed by socket. */
@@ -594,13 +593,10 @@ static int kwik_quic_closed_err(struct socket *sock, int err)
  * -EAGAIN: quic.ko calls sk_write_space as acknowledgments free send
  * memory (outqueue.c), which requeues the path's work.
  */
-static bool kwik_quic_queue_full(struct kwik_quic_ctx *ctx)
+static bool kwik_quic_queue_full(struct sock *sk)
 {
-	struct sock *sk = ctx->sock->sk;
-
 #ifdef KWIK_QUIC_INTERNAL
-	return READ_ONCE(quic_outq(sk)->unsent_bytes) >=
-	       (ctx->unsent_max ?: KWIK_QUIC_NOTSENT_LOWAT);
+	return READ_ONCE(quic_outq(sk)->unsent_bytes) >= KWIK_QUIC_NOTSENT_LOWAT;
 #else
 	return READ_ONCE(sk->sk_wmem_queued) >= KWIK_QUIC_WMEM_MAX;
 #endif
@@ -780,7 +776,7 @@ static int kwik_quic_send(struct socket *sock, struct kvec *iov, size_t n,
 	if (WARN_ON_ONCE(!ctx))
 		return -EPROTO;
 	kwik_quic_end_pending(ctx);
-	if (kwik_quic_queue_full(ctx))
+	if (kwik_quic_queue_full(sock->sk))
 		return -EAGAIN;
 	if (!ctx->tx_left) {
 		if (WARN_ON_ONCE(!n || iov[0].iov_len < KWIK_HDR_LEN))
@@ -1149,8 +1145,10 @@ static int kwik_quic_recv(struct socket *sock, void *buf, size_t len)
 
 #ifdef KWIK_QUIC_INTERNAL
 /*
- * A packet followed this closely by another is acknowledged without the
- * peer's ACK delay (it acknowledges every second packet at once).
+ * A packet followed this closely by another did not go alone.  The core
+ * leaves a lone one to its slower rule, as on TCP; for the others it
+ * allows the peer's ACK delay (ack_delay_us), the timer quic.ko
+ * acknowledges in-order data on.
  */
 #define KWIK_QUIC_TOGETHER_US	10000
 
@@ -1215,14 +1213,6 @@ static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
 		kwik_quic_oldest(sk, m);
 }
 
-static void kwik_quic_set_unsent(struct socket *sock, u32 bytes)
-{
-	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
-
-	if (ctx)
-		ctx->unsent_max = bytes;
-}
-
 /*
  * Bytes ahead of new data: those queued and not sent yet, and those in
  * flight beyond what keeps the queue short (KWIK_QUIC_QUEUE_US).  With
@@ -1278,7 +1268,6 @@ static const struct kwik_transport_ops kwik_quic_ops = {
 	.check_cc	= kwik_quic_check_cc,
 	.metrics	= kwik_quic_metrics,
 #ifdef KWIK_QUIC_INTERNAL
-	.set_unsent	= kwik_quic_set_unsent,
 	.unsent		= kwik_quic_unsent,
 #endif
 	.secured	= kwik_quic_secured,
