@@ -56,6 +56,8 @@ enum {
 	KWIK_EV_RX,		/* lower socket readable or state changed */
 	KWIK_EV_TX,		/* something to send, or socket writable */
 	KWIK_EV_TIMER,		/* connect/hello deadline or reconnect due */
+	KWIK_EV_KICK,		/* an event came since the run began */
+	KWIK_EV_RUN,		/* queued or running: sees KICK before it ends */
 };
 
 struct kwik_path {
@@ -136,10 +138,20 @@ static atomic_t kwik_spath_id = ATOMIC_INIT(0);
 static void kwik_path_hs_cancel(struct kwik_path *path);
 static void kwik_path_end_sessions(struct kwik_path *path);
 
+/*
+ * Raise @ev for the work.  A run already queued or under way will see it
+ * (KICK), so only an idle work is queued: on an unbound workqueue each
+ * queue_work() wakes an idle worker, even just to hand the item back to
+ * the one running it.
+ */
 static void kwik_path_queue(struct kwik_path *path, int ev)
 {
 	set_bit(ev, &path->events);
-	if (!READ_ONCE(path->dead))
+	set_bit(KWIK_EV_KICK, &path->events);
+	/* Pairs with the barrier in kwik_path_work_done(). */
+	smp_mb__after_atomic();
+	if (!test_and_set_bit(KWIK_EV_RUN, &path->events) &&
+	    !READ_ONCE(path->dead))
 		queue_work(kwik_wq, &path->work);
 }
 
@@ -1531,14 +1543,30 @@ static void kwik_path_timeout(struct kwik_path *path)
 	}
 }
 
+/*
+ * End of a run: true if an event came during it and this run must go on
+ * (else whoever raised it queued the work again).
+ */
+static bool kwik_path_work_done(struct kwik_path *path)
+{
+	clear_bit(KWIK_EV_RUN, &path->events);
+	/* Pairs with the barrier in kwik_path_queue(). */
+	smp_mb__after_atomic();
+	return test_bit(KWIK_EV_KICK, &path->events) &&
+	       !test_and_set_bit(KWIK_EV_RUN, &path->events);
+}
+
 static void kwik_path_work(struct work_struct *work)
 {
 	struct kwik_path *path = container_of(work, struct kwik_path, work);
-	bool again = false;
+	bool again;
 	int ret;
 
+run:
+	again = false;
 	if (READ_ONCE(path->dead))
 		return;
+	clear_bit(KWIK_EV_KICK, &path->events);
 	if (test_and_clear_bit(KWIK_EV_TIMER, &path->events))
 		kwik_path_timeout(path);
 
@@ -1588,8 +1616,15 @@ static void kwik_path_work(struct work_struct *work)
 					 kwik_path_next_check(path));
 	}
 	/* Budget exhausted: let other paths run, then continue. */
-	if (again)
-		kwik_path_queue(path, KWIK_EV_RX);
+	if (again) {
+		set_bit(KWIK_EV_RX, &path->events);
+		queue_work(kwik_wq, &path->work);	/* RUN stays set */
+		return;
+	}
+	if (kwik_path_work_done(path)) {
+		cond_resched();
+		goto run;
+	}
 }
 
 static void kwik_path_timer(struct work_struct *work)
