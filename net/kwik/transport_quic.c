@@ -116,6 +116,17 @@
  */
 #define KWIK_QUIC_ACK_DELAY_US	5000
 
+/*
+ * The transport parameter max_idle_timeout: quic.ko closes a connection
+ * that has received nothing for this long, silently.  The core PINGs a
+ * path silent for a second (path.c), so only a dead link gets there, and
+ * before the core's own liveness limit (5 s).  A connection found closed
+ * after at least KWIK_QUIC_SILENT without a read timed out: the path
+ * fails with ETIMEDOUT, not ECONNRESET as for a peer's CONNECTION_CLOSE.
+ */
+#define KWIK_QUIC_IDLE_US	(4 * USEC_PER_SEC)
+#define KWIK_QUIC_SILENT	(3 * HZ)
+
 /* quic.ko calls its states by TCP's names (net/quic/socket.h). */
 #define KWIK_QUIC_SS_CLOSED		TCP_CLOSE
 #define KWIK_QUIC_SS_ESTABLISHING	TCP_SYN_RECV
@@ -195,6 +206,10 @@ struct kwik_quic_ctx {
 
 	/* The path's work only (kwik_quic_unsent()). */
 	struct minmax rtt_min;		/* RTT samples' windowed minimum */
+
+	/* The path's work only: see KWIK_QUIC_SILENT. */
+	unsigned long last_rx;		/* jiffies of the last read */
+	bool timed_out;			/* counted in kwik_quic_idle */
 };
 
 /* Sockets with a context, hashed by socket. */
@@ -211,6 +226,7 @@ static atomic_long_t kwik_quic_live;	/* session streams not yet gone */
 static atomic_long_t kwik_quic_fallback;	/* sessions put on stream 0 */
 static atomic_long_t kwik_quic_resets;	/* RESET_STREAMs sent */
 static atomic_long_t kwik_quic_synth;	/* RESETs made up for the core */
+static atomic_long_t kwik_quic_idle;	/* connections idle timed out */
 
 static int kwik_quic_stat_get(char *buf, const struct kernel_param *kp)
 {
@@ -237,6 +253,8 @@ module_param_cb(resets_synthesized, &kwik_quic_stat_ops, &kwik_quic_synth,
 		0444);
 MODULE_PARM_DESC(resets_synthesized,
 		 "streams reset by the peer without a Kwik RESET");
+module_param_cb(idle_timeouts, &kwik_quic_stat_ops, &kwik_quic_idle, 0444);
+MODULE_PARM_DESC(idle_timeouts, "connections closed by the idle timeout");
 
 static struct kwik_quic_ctx *kwik_quic_ctx(struct socket *sock)
 {
@@ -358,6 +376,7 @@ static struct kwik_quic_ctx *kwik_quic_ctx_new(struct socket *sock,
 	hash_init(ctx->by_sess);
 	INIT_LIST_HEAD(&ctx->synth);
 	minmax_reset(&ctx->rtt_min, jiffies, ~0U);
+	ctx->last_rx = jiffies;
 	ctx->zero = kwik_quic_add(ctx, KWIK_QUIC_STREAM);
 	if (!ctx->zero) {
 		kvfree(ctx);
@@ -419,6 +438,7 @@ static int kwik_quic_setup(struct socket *sock, const char *cc)
 		.max_stream_data_bidi_remote = KWIK_QUIC_STREAM_WINDOW,
 		.max_data = KWIK_QUIC_CONN_WINDOW,
 		.max_ack_delay = KWIK_QUIC_ACK_DELAY_US,
+		.max_idle_timeout = KWIK_QUIC_IDLE_US,
 	};
 	struct quic_event_option event = {
 		.type = QUIC_EVENT_STREAM_UPDATE,
@@ -579,13 +599,25 @@ static int kwik_quic_secured(struct socket *sock, bool server)
 				  KERNEL_SOCKPTR(&sinfo), KERNEL_SOCKPTR(&len));
 }
 
-/* A closed connection reads and writes as a reset path. */
+/*
+ * A closed connection reads and writes as a reset path, or as a timed
+ * out one when it closed after a silence (KWIK_QUIC_SILENT).
+ */
 static int kwik_quic_closed_err(struct socket *sock, int err)
 {
-	if (READ_ONCE(sock->sk->sk_state) == KWIK_QUIC_SS_CLOSED ||
-	    err == -EPIPE || err == -ENOTCONN)
+	struct kwik_quic_ctx *ctx;
+
+	if (READ_ONCE(sock->sk->sk_state) != KWIK_QUIC_SS_CLOSED &&
+	    err != -EPIPE && err != -ENOTCONN)
+		return err;
+	ctx = kwik_quic_ctx(sock);
+	if (!ctx || time_before(jiffies, ctx->last_rx + KWIK_QUIC_SILENT))
 		return -ECONNRESET;
-	return err;
+	if (!ctx->timed_out) {
+		ctx->timed_out = true;
+		atomic_long_inc(&kwik_quic_idle);
+	}
+	return -ETIMEDOUT;
 }
 
 /*
@@ -1047,6 +1079,7 @@ static int kwik_quic_rx_read(struct kwik_quic_ctx *ctx)
 		return ret;
 	if (ret < 0)
 		return kwik_quic_closed_err(sock, ret);
+	ctx->last_rx = jiffies;
 	if (msg.msg_flags & MSG_QUIC_NOTIFICATION)
 		return kwik_quic_rx_event(ctx, ctx->scratch, ret) ?: 1;
 	/* Datagrams are never asked for: not a Kwik peer. */
