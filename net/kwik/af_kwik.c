@@ -29,6 +29,7 @@ static struct proto kwik_proto = {
 	.name		= "KWIK",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct kwik_sock),
+	.release_cb	= kwik_session_release_cb,
 };
 
 static const struct proto_ops kwik_stream_ops;

@@ -300,6 +300,26 @@ static void kwik_session_kick_one(struct kwik_sock *ks)
 	}
 }
 
+/*
+ * release_sock() calls this with the socket still owned, under its
+ * spinlock: now kick the paths the owner (sendmsg, recvmsg) asked for.
+ * A path's work woken while the owner held the lock would only sleep on
+ * it (kwik_session_tx()).
+ */
+void kwik_session_release_cb(struct sock *sk)
+{
+	struct kwik_sock *ks = kwik_sk(sk);
+	u8 kick = ks->kick_later;
+
+	if (!kick)
+		return;
+	ks->kick_later = 0;
+	if (kick & KWIK_KICK_ALL)
+		kwik_session_kick(ks);
+	else
+		kwik_session_kick_one(ks);
+}
+
 /* ---- Timers ---- */
 
 static void kwik_session_arm(struct kwik_sock *ks, unsigned long delay)
@@ -568,7 +588,7 @@ void kwik_session_rcv_space(struct kwik_sock *ks)
 	if (edge - old >= thresh || old - ks->rcv_nxt < KWIK_TX_CHUNK) {
 		if (edge > old) {
 			ks->ack_pending = true;
-			kwik_session_kick_one(ks);
+			ks->kick_later |= KWIK_KICK_ONE;
 		}
 	}
 }
@@ -956,37 +976,24 @@ refuse:
 	kwik_path_send_reset(path, f->session, reason);
 }
 
-void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
-		     const struct kwik_frame *f, struct sk_buff *payload)
+/*
+ * Frame @f for session @ks, whose socket the caller owns (lock_sock(), or
+ * release_sock() running its backlog).  False if @path may not speak for
+ * the session: the caller treats the frame as for an unknown session.
+ */
+static bool kwik_session_rx_locked(struct kwik_sock *ks,
+				   struct kwik_path *path, u8 role,
+				   const struct kwik_frame *f,
+				   struct sk_buff *payload)
 {
+	struct sock *sk = &ks->sk;
 	struct kwik_subflow *sf;
-	struct kwik_sock *ks;
-	struct sock *sk;
 
-	if (f->type == KWIK_FT_OPEN || f->type == KWIK_FT_JOIN) {
-		kfree_skb(payload);
-		if (role != KWIK_ROLE_SERVER) {
-			kwik_path_count_drop(path);
-			return;
-		}
-		if (f->type == KWIK_FT_OPEN)
-			kwik_session_rx_open(kn, path, f);
-		else
-			kwik_session_rx_join(kn, path, f);
-		return;
-	}
-
-	ks = kwik_session_lookup(kn, f->session, role);
-	if (!ks)
-		goto unknown;
-	sk = &ks->sk;
-	lock_sock(sk);
 	/* Only paths the session was opened or joined on may speak for it. */
 	sf = kwik_session_sf(ks, path);
 	if (!sf) {
-		release_sock(sk);
-		sock_put(sk);
-		goto unknown;
+		kfree_skb(payload);
+		return false;
 	}
 	/*
 	 * Until a path proved itself (JOIN_ACK checked, or JOIN checked by
@@ -997,9 +1004,7 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 	    f->type != KWIK_FT_RESET) {
 		kfree_skb(payload);
 		kwik_path_count_drop(path);
-		release_sock(sk);
-		sock_put(sk);
-		return;
+		return true;
 	}
 	if (role == KWIK_ROLE_SERVER)
 		ks->peer_heard = true;
@@ -1070,11 +1075,13 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		kfree_skb(payload);
 		kwik_path_count_drop(path);
 	}
-	release_sock(sk);
-	sock_put(sk);
-	return;
-unknown:
-	kfree_skb(payload);
+	return true;
+}
+
+/* A frame for a session we do not know, or not on this path. */
+static void kwik_session_rx_unknown(struct kwik_path *path,
+				    const struct kwik_frame *f)
+{
 	/*
 	 * A late ACK (a window update crossing the session's end) is
 	 * normal: neither counted nor answered.  Never answer a RESET.
@@ -1084,6 +1091,104 @@ unknown:
 	kwik_path_count_drop(path);
 	if (f->type != KWIK_FT_RESET)
 		kwik_path_send_reset(path, f->session, KWIK_RR_UNKNOWN);
+}
+
+/*
+ * The application (or another path's work) owns the session's socket,
+ * copying data in or out: rather than sleep on the lock, leave the frame
+ * in the socket's backlog for release_sock() to hand to
+ * kwik_session_backlog_rcv(), as TCP does from softirq.  The backlog
+ * needs no bound of its own: the peer sends data only within the window
+ * the session announced.  False if the socket is not owned (or no skb
+ * to carry a frame without payload): take the lock.
+ */
+static bool kwik_session_rx_defer(struct kwik_sock *ks,
+				  struct kwik_path *path, u8 role,
+				  const struct kwik_frame *f,
+				  struct sk_buff *payload)
+{
+	struct sk_buff *skb = payload;
+	struct sock *sk = &ks->sk;
+	struct kwik_backlog_cb *cb;
+	bool queued = false;
+
+	if (!sock_owned_by_user_nocheck(sk))
+		return false;
+	if (!skb) {
+		skb = alloc_skb(0, GFP_KERNEL);
+		if (!skb)
+			return false;
+	}
+	spin_lock_bh(&sk->sk_lock.slock);
+	if (sock_owned_by_user_nocheck(sk)) {
+		cb = KWIK_BACKLOG_CB(skb);
+		cb->f = *f;
+		cb->path = path;
+		cb->role = role;
+		cb->payload = !!payload;
+		kwik_path_hold(path);
+		__sk_add_backlog(sk, skb);
+		sk->sk_backlog.len += skb->truesize;
+		queued = true;
+	}
+	spin_unlock_bh(&sk->sk_lock.slock);
+	if (!queued && skb != payload)
+		kfree_skb(skb);
+	return queued;
+}
+
+/* sk_backlog_rcv: a frame kwik_session_rx_defer() left, the socket owned. */
+static int kwik_session_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct kwik_backlog_cb *cb = KWIK_BACKLOG_CB(skb);
+	struct kwik_path *path = cb->path;
+	struct kwik_frame f = cb->f;
+
+	if (!cb->payload) {
+		kfree_skb(skb);
+		skb = NULL;
+	}
+	if (!kwik_session_rx_locked(kwik_sk(sk), path, cb->role, &f, skb))
+		kwik_session_rx_unknown(path, &f);
+	kwik_path_put(path);
+	return 0;
+}
+
+void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
+		     const struct kwik_frame *f, struct sk_buff *payload)
+{
+	struct kwik_sock *ks;
+	bool known;
+
+	if (f->type == KWIK_FT_OPEN || f->type == KWIK_FT_JOIN) {
+		kfree_skb(payload);
+		if (role != KWIK_ROLE_SERVER) {
+			kwik_path_count_drop(path);
+			return;
+		}
+		if (f->type == KWIK_FT_OPEN)
+			kwik_session_rx_open(kn, path, f);
+		else
+			kwik_session_rx_join(kn, path, f);
+		return;
+	}
+
+	ks = kwik_session_lookup(kn, f->session, role);
+	if (!ks) {
+		kfree_skb(payload);
+		kwik_session_rx_unknown(path, f);
+		return;
+	}
+	if (kwik_session_rx_defer(ks, path, role, f, payload)) {
+		sock_put(&ks->sk);
+		return;
+	}
+	lock_sock(&ks->sk);
+	known = kwik_session_rx_locked(ks, path, role, f, payload);
+	release_sock(&ks->sk);
+	sock_put(&ks->sk);
+	if (!known)
+		kwik_session_rx_unknown(path, f);
 }
 
 /* ---- Transmit ---- */
@@ -1656,7 +1761,8 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 		if (!skb || KWIK_SKB_CB(skb)->dsn < ks->snd_nxt ||
 		    !kwik_chunk_room(skb)) {
 			if (!sk_stream_memory_free(sk)) {
-				kwik_session_kick(ks);
+				/* Waiting releases the lock: the kick then. */
+				ks->kick_later |= KWIK_KICK_ALL;
 				err = sk_stream_wait_memory(sk, timeo);
 				if (err)
 					break;
@@ -1689,7 +1795,7 @@ int kwik_session_queue(struct kwik_sock *ks, struct msghdr *msg, size_t len,
 		}
 	}
 	if (copied)
-		kwik_session_kick(ks);
+		ks->kick_later |= KWIK_KICK_ALL;
 	return copied ? copied : err;
 }
 
@@ -1709,6 +1815,7 @@ void kwik_session_init_sock(struct kwik_sock *ks)
 	INIT_LIST_HEAD(&ks->accept_node);
 	INIT_HLIST_NODE(&ks->hnode);
 	INIT_DELAYED_WORK(&ks->timeout_work, kwik_session_timeout);
+	ks->sk.sk_backlog_rcv = kwik_session_backlog_rcv;
 }
 
 void kwik_session_destruct(struct kwik_sock *ks)

@@ -32,12 +32,17 @@ int kwik_session_walk(struct kwik_net *kn, unsigned long *pos,
 
 u32 kwik_session_count(struct kwik_net *kn, u32 service);
 
-/* ---- Called by path.c from the path's work item ---- */
 struct kwik_frame;
 struct kwik_path;
 struct kwik_sock;
 struct kwik_txframe;
 struct sk_buff;
+struct sock;
+
+/* struct proto's release_cb for AF_KWIK sockets. */
+void kwik_session_release_cb(struct sock *sk);
+
+/* ---- Called by path.c from the path's work item ---- */
 
 /* A session-level frame arrived on @path (consumes @payload). */
 void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,

@@ -12,6 +12,7 @@
 #include <linux/workqueue.h>
 #include <net/sock.h>
 
+#include "frame.h"
 #include "session.h"
 
 struct kwik_path;
@@ -54,6 +55,21 @@ struct kwik_skb_cb {
 #define KWIK_SKB_CB(skb) ((struct kwik_skb_cb *)&((skb)->cb[0]))
 static_assert(KWIK_SESSION_MAX_PATHS <= 8);	/* kwik_skb_cb.sent_on */
 
+/* kwik_sock.kick_later: paths to kick once the lock is released. */
+#define KWIK_KICK_ALL	0x01		/* every path: data to send */
+#define KWIK_KICK_ONE	0x02		/* one path: an ACK to send */
+
+/* A frame waiting in the session socket's backlog (session.c). */
+struct kwik_backlog_cb {
+	struct kwik_frame f;
+	struct kwik_path *path;		/* holds a reference */
+	u8 role;
+	bool payload;			/* the skb is the DATA payload */
+};
+
+#define KWIK_BACKLOG_CB(skb) ((struct kwik_backlog_cb *)&((skb)->cb[0]))
+static_assert(sizeof(struct kwik_backlog_cb) <= sizeof_field(struct sk_buff, cb));
+
 /* A send queue chunk's bytes are one page fragment (kwik_chunk_alloc()). */
 static inline u8 *kwik_chunk_data(const struct sk_buff *skb)
 {
@@ -74,6 +90,7 @@ struct kwik_sock {
 	bool open_sent;
 	bool peer_heard;		/* server: the client spoke after OPEN */
 	bool ack_pending;		/* an ACK (or window update) is owed */
+	u8 kick_later;			/* KWIK_KICK_*, at release_sock() */
 	bool fin_sent;
 	bool fin_acked;
 	bool fin_queued;		/* SHUT_WR: FIN follows write_seq */
