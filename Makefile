@@ -27,7 +27,7 @@ T ?=
 NOMOD ?=
 
 .PHONY: all module deps kwikctl selftests check check-build dkms-prep demo \
-	lint lint-checkpatch lint-w1 lint-sparse help clean clean-module
+	lint lint-checkpatch lint-w1 lint-sparse lint-docs help clean clean-module
 
 all: module
 
@@ -133,15 +133,15 @@ bench-run:
 		KWIK_BENCH_SYSTEMS="$(SYSTEMS)" \
 		selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --bench
 
-# ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse; any warning fails ------
+# ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse, docs; any warning fails
 LINT_SRC = $(sort $(wildcard net/kwik/*.[ch])) include/uapi/linux/kwik.h
 
 lint: deps
-	@$(MAKE) --no-print-directory lint-checkpatch lint-w1 lint-sparse
+	@$(MAKE) --no-print-directory lint-checkpatch lint-w1 lint-sparse lint-docs
 
-lint-checkpatch:
-	$(KWIK_CACHE)/checkpatch/scripts/checkpatch.pl --strict --no-tree \
-		--show-types --terse -f $(LINT_SRC)
+# Documentation must parse without a docutils warning.
+lint-docs:
+	/usr/bin/python3 selftests/vm/lint-docs.py Documentation/*.rst
 
 # Each kernel builds in its own fresh copy of the sources, so every file is
 # compiled every time; the logs must not contain a single warning.
@@ -195,7 +195,7 @@ help:
 	@echo "                     ktls lxquic (quic, lxquic: KWIK_QUIC_DIR, KWIK_TLSHD and"
 	@echo "                     KWIK_QUIC_PERF=lxin/quic's tests/perf_test; Documentation/quic.rst)"
 	@echo "                     (Documentation/performance.rst)"
-	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2"
+	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2, docs parse"
 	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"
 	@echo "  make clean         remove build products"
 	@echo "See Documentation/testing.rst and Documentation/install.rst."

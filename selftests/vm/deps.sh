@@ -31,7 +31,7 @@ export DEBIAN_FRONTEND=noninteractive
 HOST_PKGS="build-essential gcc-12 make bc bison flex libelf-dev libssl-dev
   pkg-config libnl-3-dev libnl-genl-3-dev qemu-system-x86 busybox-static
   iproute2 iputils-ping tcpdump kmod cpio xz-utils python3 sparse dkms pahole
-  procps psmisc coreutils openssl keyutils ethtool
+  procps psmisc coreutils openssl keyutils ethtool python3-docutils
   libnl-genl-3-200 libkeyutils1 libglib2.0-0 libgnutls30"
 
 APT_UPDATED=
