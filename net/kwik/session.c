@@ -311,6 +311,7 @@ void kwik_session_release_cb(struct sock *sk)
 	struct kwik_sock *ks = kwik_sk(sk);
 	u8 kick = ks->kick_later;
 
+	lockdep_assert_held(&sk->sk_lock.slock);
 	if (!kick)
 		return;
 	ks->kick_later = 0;
@@ -989,6 +990,7 @@ static bool kwik_session_rx_locked(struct kwik_sock *ks,
 	struct sock *sk = &ks->sk;
 	struct kwik_subflow *sf;
 
+	sock_owned_by_me(sk);
 	/* Only paths the session was opened or joined on may speak for it. */
 	sf = kwik_session_sf(ks, path);
 	if (!sf) {
