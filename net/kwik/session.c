@@ -1099,10 +1099,11 @@ static void kwik_session_rx_unknown(struct kwik_path *path,
  * The application (or another path's work) owns the session's socket,
  * copying data in or out: rather than sleep on the lock, leave the frame
  * in the socket's backlog for release_sock() to hand to
- * kwik_session_backlog_rcv(), as TCP does from softirq.  The backlog
- * needs no bound of its own: the peer sends data only within the window
- * the session announced.  False if the socket is not owned (or no skb
- * to carry a frame without payload): take the lock.
+ * kwik_session_backlog_rcv(), as TCP does from softirq.  Bounded as
+ * TCP's is (receive plus send buffer, with what the socket already
+ * holds), so a peer sending past its window cannot grow it while the
+ * lock is held.  False if the socket is not owned, the backlog is full
+ * or no skb carries a frame without payload: then take the lock.
  */
 static bool kwik_session_rx_defer(struct kwik_sock *ks,
 				  struct kwik_path *path, u8 role,
@@ -1121,16 +1122,16 @@ static bool kwik_session_rx_defer(struct kwik_sock *ks,
 		if (!skb)
 			return false;
 	}
+	cb = KWIK_BACKLOG_CB(skb);
+	cb->f = *f;
+	cb->path = path;
+	cb->role = role;
+	cb->payload = !!payload;
 	spin_lock_bh(&sk->sk_lock.slock);
-	if (sock_owned_by_user_nocheck(sk)) {
-		cb = KWIK_BACKLOG_CB(skb);
-		cb->f = *f;
-		cb->path = path;
-		cb->role = role;
-		cb->payload = !!payload;
+	if (sock_owned_by_user_nocheck(sk) &&
+	    !sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+			    READ_ONCE(sk->sk_sndbuf))) {
 		kwik_path_hold(path);
-		__sk_add_backlog(sk, skb);
-		sk->sk_backlog.len += skb->truesize;
 		queued = true;
 	}
 	spin_unlock_bh(&sk->sk_lock.slock);
