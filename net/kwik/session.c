@@ -1106,7 +1106,7 @@ static void kwik_session_rx_unknown(struct kwik_path *path,
  * or no skb carries a frame without payload: then take the lock.
  */
 static bool kwik_session_rx_defer(struct kwik_sock *ks,
-				  struct kwik_path *path, u8 role,
+				  struct kwik_path *path,
 				  const struct kwik_frame *f,
 				  struct sk_buff *payload)
 {
@@ -1125,7 +1125,6 @@ static bool kwik_session_rx_defer(struct kwik_sock *ks,
 	cb = KWIK_BACKLOG_CB(skb);
 	cb->f = *f;
 	cb->path = path;
-	cb->role = role;
 	cb->payload = !!payload;
 	spin_lock_bh(&sk->sk_lock.slock);
 	if (sock_owned_by_user_nocheck(sk) &&
@@ -1151,7 +1150,9 @@ static int kwik_session_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		skb = NULL;
 	}
-	if (!kwik_session_rx_locked(kwik_sk(sk), path, cb->role, &f, skb))
+	/* The session was looked up by its role, which never changes. */
+	if (!kwik_session_rx_locked(kwik_sk(sk), path, kwik_sk(sk)->role, &f,
+				    skb))
 		kwik_session_rx_unknown(path, &f);
 	kwik_path_put(path);
 	return 0;
@@ -1182,7 +1183,7 @@ void kwik_session_rx(struct kwik_net *kn, struct kwik_path *path, u8 role,
 		kwik_session_rx_unknown(path, f);
 		return;
 	}
-	if (kwik_session_rx_defer(ks, path, role, f, payload)) {
+	if (kwik_session_rx_defer(ks, path, f, payload)) {
 		sock_put(&ks->sk);
 		return;
 	}

@@ -63,7 +63,6 @@ static_assert(KWIK_SESSION_MAX_PATHS <= 8);	/* kwik_skb_cb.sent_on */
 struct kwik_backlog_cb {
 	struct kwik_frame f;
 	struct kwik_path *path;		/* holds a reference */
-	u8 role;
 	bool payload;			/* the skb is the DATA payload */
 };
 
