@@ -99,12 +99,19 @@
  * that queue.  A QUIC path is given new data only while its queue, as
  * its RTT shows it, stays within max(base RTT, KWIK_QUIC_QUEUE_US): the
  * bytes in flight beyond that count as unsent (kwik_quic_unsent()).
- * The base RTT is the lowest sample of the last KWIK_QUIC_RTT_WIN, and
- * at least KWIK_QUIC_FLIGHT_MIN may always be in flight.
+ * The base RTT is the lowest sample of the last KWIK_QUIC_RTT_WIN.
+ *
+ * What may always be in flight is KWIK_QUIC_FLIGHT_US of the path's
+ * rate (flight / srtt, which is the rate while a queue holds it), within
+ * KWIK_QUIC_FLIGHT_MIN..MAX: enough to cover quic.ko's ACK delay and the
+ * work's scheduling on a short fast path, where the rule above would
+ * allow little.  A flat 64 KiB was half a second of queue at 1 Mbit/s.
  */
 #define KWIK_QUIC_QUEUE_US	10000
 #define KWIK_QUIC_RTT_WIN	(10 * HZ)
-#define KWIK_QUIC_FLIGHT_MIN	(64 * 1024)
+#define KWIK_QUIC_FLIGHT_US	30000
+#define KWIK_QUIC_FLIGHT_MIN	(16 * 1024)
+#define KWIK_QUIC_FLIGHT_MAX	(64 * 1024)
 
 /*
  * How long a Kwik end may hold an ACK of in-order data (the transport
@@ -1261,7 +1268,7 @@ static u32 kwik_quic_unsent(struct socket *sock)
 	u32 flight = READ_ONCE(quic_outq(sk)->inflight);
 	u32 srtt = READ_ONCE(cong->smoothed_rtt);
 	u32 rtt = READ_ONCE(cong->latest_rtt);
-	u64 keep;
+	u64 keep, floor;
 	u32 base;
 
 	if (!ctx || !rtt || !srtt)
@@ -1270,7 +1277,9 @@ static u32 kwik_quic_unsent(struct socket *sock)
 				  rtt);
 	keep = div_u64((u64)flight * (base + max(base, KWIK_QUIC_QUEUE_US)),
 		       srtt);
-	keep = max_t(u64, keep, KWIK_QUIC_FLIGHT_MIN);
+	floor = clamp_t(u64, div_u64((u64)flight * KWIK_QUIC_FLIGHT_US, srtt),
+			KWIK_QUIC_FLIGHT_MIN, KWIK_QUIC_FLIGHT_MAX);
+	keep = max(keep, floor);
 	if (flight <= keep)
 		return unsent;
 	return (u32)min_t(u64, (u64)unsent + flight - keep, U32_MAX);
