@@ -523,7 +523,8 @@ static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
  * How long the lower connection has waited for an ACK (returned), and how
  * long it may (*limit) before the path is stale.  While ACKs are coming
  * (data was outstanding at the last one), the next is due within srtt +
- * 4 x rttvar, TCP's RTO without its floor.  Data sent on an idle
+ * 4 x rttvar, TCP's RTO without its floor, plus the peer's ACK delay,
+ * which QUIC's RTT samples leave out (RFC 9002).  Data sent on an idle
  * connection is judged from when it went out, not from the last ACK
  * (an idle connection hears none for a while), and may wait one srtt
  * and a delayed ACK more: its first ACK is a round trip away, and the
@@ -532,7 +533,8 @@ static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
 static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 {
 	u32 busy_us = jiffies_to_usecs(jiffies - path->busy_since);
-	u32 lim = path->m.srtt_us + 4 * path->m.rttvar_us;
+	u32 lim = path->m.srtt_us + 4 * path->m.rttvar_us +
+		  path->m.ack_delay_us;
 
 	if (busy_us <= path->m.ack_age_us)
 		lim += path->m.srtt_us + KWIK_STALE_MIN_US;
