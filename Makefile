@@ -120,6 +120,7 @@ demo-run:
 CASES ?=
 BYTES ?=
 SYSTEMS ?=
+REPEAT ?=
 
 .PHONY: bench bench-run
 bench: deps
@@ -130,7 +131,7 @@ bench-run:
 	@$(LOCK) $(MAKE) --no-print-directory check-build NOMOD=1
 	@$(LOCK) $(MAKE) -C $(CK_KDIR) M=$(CURDIR) $(CK_QUIC) modules
 	KWIK_BENCH_CASES="$(CASES)" KWIK_BENCH_BYTES="$(BYTES)" \
-		KWIK_BENCH_SYSTEMS="$(SYSTEMS)" \
+		KWIK_BENCH_SYSTEMS="$(SYSTEMS)" KWIK_BENCH_REPEAT="$(REPEAT)" \
 		selftests/vm/run.sh --kernel $(KERNEL) --ko $(CURDIR)/kwik.ko --bench
 
 # ---- lint: checkpatch, W=1 on 6.12 and 6.1, sparse, docs; any warning fails
@@ -194,6 +195,7 @@ help:
 	@echo "                     SYSTEMS=\"kwik mptcp\" a subset of kwik cubic tls quic mptcp tcp"
 	@echo "                     ktls lxquic (quic, lxquic: KWIK_QUIC_DIR, KWIK_TLSHD and"
 	@echo "                     KWIK_QUIC_PERF=lxin/quic's tests/perf_test; Documentation/quic.rst)"
+	@echo "                     REPEAT=N rounds of all systems per case, medians reported"
 	@echo "                     (Documentation/performance.rst)"
 	@echo "  make lint          checkpatch --strict, W=1 (6.12 and 6.1), sparse C=2, docs parse"
 	@echo "  make dkms-prep     dkms add/build/install into build/dkms (scratch)"

@@ -66,8 +66,14 @@ CSV=$OUTDIR/bench.csv
 TMP=$(mktemp -d /tmp/kwik-bench.XXXXXX)
 trap 'kwik_tlshd_stop_all; kwik_topo_cleanup; rm -rf "$TMP"' EXIT
 export KWIK_TLSHD_RUN=$TMP/tlshd	# lib.sh: tlshd logs and pid files
-# KWIK_BENCH_SYSTEMS: a subset, e.g. "kwik cubic mptcp" (make bench SYSTEMS=...)
-SYSTEMS=${KWIK_BENCH_SYSTEMS:-"kwik cubic tls quic mptcp tcp ktls lxquic"}
+# KWIK_BENCH_SYSTEMS: a subset, e.g. "kwik cubic mptcp" (make bench SYSTEMS=...);
+# each system once, in the order given.
+SYSTEMS=$(echo ${KWIK_BENCH_SYSTEMS:-"kwik cubic tls quic mptcp tcp ktls lxquic"} |
+	tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+# KWIK_BENCH_REPEAT (make bench REPEAT=N): rounds of every system in turn
+# per case, reported as medians (TCG moves a single run by 10-20%).
+ROUNDS=${KWIK_BENCH_REPEAT:-1}
+[[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || { echo "bench: REPEAT must be 1-99, not '$ROUNDS'"; exit 2; }
 # udev loads the CPU's AES module at boot on a real machine; this VM has
 # no udev, and without it kTLS gets the table-based generic AES.
 modprobe -q aesni_intel 2>/dev/null || true
@@ -236,6 +242,56 @@ path_shares() {
 		print s " of " t " bytes" }'
 }
 
+# summarize SYS: from the per-round values in G, GAP and PEAK (of SYS and
+# of the baselines), "goodput %rates /mptcp /single /ktls /lxquic gap peak
+# min max worst_gap": goodput and gap the medians of the runs, each ratio
+# the median of the rounds' ratios (a round's pair ran in the same few
+# seconds), peak the largest; "-" where there is nothing to give.
+summarize() {
+	awk -v g="${G[$1]:-}" -v m="${G[mptcp]:-}" -v t="${G[tcp]:-}" \
+		-v k="${G[ktls]:-}" -v q="${G[lxquic]:-}" -v gap="${GAP[$1]:-}" \
+		-v peak="${PEAK[$1]:-}" -v s="$SUMRATE" '
+	function med(str,   a, n, i, j, v, x) {
+		n = 0
+		split(str, a, " ")
+		for (i in a) if (a[i] != "-" && a[i] != "") v[++n] = a[i] + 0
+		if (!n) return "-"
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				x = v[j]; v[j] = v[j - 1]; v[j - 1] = x
+			}
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	function ext(str, want_max,   a, i, r) {
+		r = "-"
+		split(str, a, " ")
+		for (i in a)
+			if (a[i] != "-" && a[i] != "" &&
+			    (r == "-" || (want_max ? a[i] + 0 > r : a[i] + 0 < r)))
+				r = a[i] + 0
+		return r
+	}
+	function ratio(base,   a, b, i, n, str) {
+		split(g, a, " "); n = split(base, b, " "); str = ""
+		for (i = 1; i <= n; i++)
+			if (a[i] != "-" && a[i] != "" && b[i] != "-" && b[i] + 0 > 0)
+				str = str sprintf("%.6f ", a[i] / b[i])
+		str = med(str)
+		return str == "-" ? "-" : sprintf("%.3f", str)
+	}
+	function fmt(f, x) { return x == "-" ? "-" : sprintf(f, x) }
+	BEGIN {
+		mg = med(g)
+		pct = (mg == "-" || s <= 0) ? "-" : sprintf("%.1f", 100 * mg / s)
+		mgap = med(gap)
+		printf "%s %s %s %s %s %s %s %s %s %s %s\n",
+			fmt("%.3f", mg), pct, ratio(m), ratio(t), ratio(k), ratio(q),
+			fmt("%.1f", mgap), fmt("%d", ext(peak, 1)),
+			fmt("%.3f", ext(g, 0)), fmt("%.3f", ext(g, 1)),
+			fmt("%.1f", ext(gap, 1))
+	}'
+}
+
 # setup_case: topology, Kwik paths, MPTCP endpoints.
 setup_case() {
 	local n=${#PATHS[@]} i args=()
@@ -314,7 +370,8 @@ setup_case() {
 BYTES_N=$(numfmt --from=iec "$BYTES")
 echo "kwik bench: kernel $(uname -r), $BYTES per run, $(nproc) CPUs (TCG: absolute numbers are the VM's)"
 echo "AES driver for gcm(aes): $(awk '/^name/ { n = $3 } /^driver/ && n == "gcm(aes)" { print $3; exit }' /proc/crypto 2>/dev/null || echo ?)"
-echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,ratio_to_lxquic,max_gap_ms,peak_buffered_bytes,status" >"$CSV"
+echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,ratio_to_lxquic,max_gap_ms,peak_buffered_bytes,status,runs,goodput_min_mbit,goodput_max_mbit,max_gap_worst_ms" >"$CSV"
+[ "$ROUNDS" = 1 ] || echo "$ROUNDS rounds per case: medians of the runs (ratios: of each round's ratio); peak_buf the largest"
 printf '\n%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" "/ktls" "/lxquic" gap_ms peak_buf status
 rc=0 ncase=0
 for c in $CASES; do
@@ -348,53 +405,49 @@ for c in $CASES; do
 		kc kwc path show 2>&1 | sed 's/^/  /'
 		rc=1
 	fi
-	for sys in $SYSTEMS; do
-		skip=
-		case $sys in
-		tls) skip=$TLS_SKIP ;;
-		quic) skip=$QUIC_SKIP ;;
-		lxquic) skip=$LXQ_SKIP ;;
-		esac
-		if [ -n "$skip" ]; then
-			ST[$sys]="skip: $skip"
-			continue
-		fi
-		txb=
-		[ -z "${FIRST_PATH[$sys]:-}" ] || txb=$(path_tx "$sys")
-		if run_one "$sys" "$fail"; then
-			ST[$sys]=ok
-		else
-			ST[$sys]=FAIL
-			rc=1
-			sed "s/^/  $sys: /" "$TMP/srv.out" "$TMP/cli.out" 2>/dev/null | head -n 6
-		fi
-		[ -z "$txb" ] || path_shares "$sys" "$txb" "$(path_tx "$sys")"
-		G[$sys]=$(field "$TMP/srv.out" goodput_mbit)
-		GAP[$sys]=$(field "$TMP/srv.out" max_gap_ms)
-		PEAK[$sys]=$(field "$TMP/srv.out" peak_buffered)
-		# Restore link 1 after a failover run.
-		[ -z "$fail" ] || kwik_link_netem 1 "$(netem_of "${PATHS[0]}")"
-		if [ -n "$fail" ] && [ -n "${FIRST_PATH[$sys]:-}" ]; then
-			kwik_wait_path_up kwc "${FIRST_PATH[$sys]}" 30 >/dev/null || true
-		fi
+	for r in $(seq "$ROUNDS"); do
+		for sys in $SYSTEMS; do
+			skip=
+			case $sys in
+			tls) skip=$TLS_SKIP ;;
+			quic) skip=$QUIC_SKIP ;;
+			lxquic) skip=$LXQ_SKIP ;;
+			esac
+			if [ -n "$skip" ]; then
+				ST[$sys]="skip: $skip"
+				continue
+			fi
+			txb=
+			[ -z "${FIRST_PATH[$sys]:-}" ] || txb=$(path_tx "$sys")
+			if run_one "$sys" "$fail"; then
+				[ "${ST[$sys]:-}" = FAIL ] || ST[$sys]=ok
+			else
+				ST[$sys]=FAIL
+				rc=1
+				sed "s/^/  $sys: /" "$TMP/srv.out" "$TMP/cli.out" 2>/dev/null | head -n 6
+			fi
+			[ -z "$txb" ] || path_shares "$sys" "$txb" "$(path_tx "$sys")"
+			# One value per round, "-" for a run that gave none.
+			G[$sys]+="$(field "$TMP/srv.out" goodput_mbit | grep . || echo -) "
+			GAP[$sys]+="$(field "$TMP/srv.out" max_gap_ms | grep . || echo -) "
+			PEAK[$sys]+="$(field "$TMP/srv.out" peak_buffered | grep . || echo -) "
+			# Restore link 1 after a failover run.
+			[ -z "$fail" ] || kwik_link_netem 1 "$(netem_of "${PATHS[0]}")"
+			if [ -n "$fail" ] && [ -n "${FIRST_PATH[$sys]:-}" ]; then
+				kwik_wait_path_up kwc "${FIRST_PATH[$sys]}" 30 >/dev/null || true
+			fi
+		done
 	done
 	for sys in $SYSTEMS; do
-		read -r pct rm rs rk rq <<<"$(awk -v g="${G[$sys]:-0}" -v s="$SUMRATE" \
-			-v m="${G[mptcp]:-0}" -v t="${G[tcp]:-0}" \
-			-v k="${G[ktls]:-0}" -v q="${G[lxquic]:-0}" 'BEGIN {
-			rm = "-"; rs = "-"; rk = "-"; rq = "-"
-			if (m > 0) rm = sprintf("%.3f", g / m)
-			if (t > 0) rs = sprintf("%.3f", g / t)
-			if (k > 0) rk = sprintf("%.3f", g / k)
-			if (q > 0) rq = sprintf("%.3f", g / q)
-			pct = "-"
-			if (s > 0) pct = sprintf("%.1f", 100 * g / s)
-			printf "%s %s %s %s %s\n", pct, rm, rs, rk, rq }')"
-		gap=${GAP[$sys]:--}
+		read -r g pct rm rs rk rq gap peak gmin gmax gworst <<<"$(summarize "$sys")"
 		[ -n "${FIRST_PATH[$sys]+x}" ] || [ -z "$fail" ] || gap="$gap(no failover)"
 		printf '%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
-			"${G[$sys]:--}" "$pct" "$rm" "$rs" "$rk" "$rq" "$gap" "${PEAK[$sys]:--}" "${ST[$sys]}"
-		echo "$name,$sys,${#PATHS[@]},${G[$sys]:-},$pct,$rm,$rs,$rk,$rq,${GAP[$sys]:-},${PEAK[$sys]:-},${ST[$sys]}" >>"$CSV"
+			"$g" "$pct" "$rm" "$rs" "$rk" "$rq" "$gap" "$peak" "${ST[$sys]}"
+		[ "$ROUNDS" = 1 ] || [ "$gmin" = - ] ||
+			printf '%-14s %-6s %9s (runs: %s to %s Mbit/s, gap up to %s ms)\n' "" "" "" \
+				"$gmin" "$gmax" "$gworst"
+		gap=${gap%%(*}
+		echo "$name,$sys,${#PATHS[@]},${g/#-/},$pct,$rm,$rs,$rk,$rq,${gap/#-/},${peak/#-/},${ST[$sys]},$ROUNDS,${gmin/#-/},${gmax/#-/},${gworst/#-/}" >>"$CSV"
 	done
 	unset G GAP PEAK ST
 	kwik_tlshd_stop_all

@@ -9,8 +9,8 @@
 #                     "" = none, the tests run without the module)
 #     --modroot DIR   prepared modules.* tree (depmod output incl. DKMS)
 #     --demo          run selftests/vm/demo.sh instead of the tests
-#     --bench         run selftests/vm/bench.sh (KWIK_BENCH_CASES,
-#                     KWIK_BENCH_BYTES); its CSV is copied to build/bench/
+#     --bench         run selftests/vm/bench.sh (KWIK_BENCH_CASES, _SYSTEMS,
+#                     _BYTES, _REPEAT); its CSV is copied to build/bench/
 #     TEST            test names (smoke, smoke.sh, or a glob like 'kwik*');
 #                     default: every TEST_PROGS entry of selftests/Makefile
 #
@@ -158,14 +158,16 @@ fi
 	printf 'KWIK_MODROOT=%q\n' "$modroot"
 	printf 'KWIK_QUIC_MODULE=%q\nKWIK_KQUIC_MODULE=%q\n' "$quic_ko" "$kquic_ko"
 	printf 'KWIK_TESTS=%q\n' "${tests[*]}"
-	# The benchmark is one long "test".
-	[ "$mode" = bench ] && tt=1800 || tt=600
+	# The benchmark is one long "test", of REPEAT rounds.
+	rounds=${KWIK_BENCH_REPEAT:-1}
+	[[ $rounds =~ ^[1-9][0-9]?$ ]] || rounds=1
+	[ "$mode" = bench ] && tt=$((1800 * rounds)) || tt=600
 	printf 'KWIK_TEST_TIMEOUT=%q\n' "${KWIK_TEST_TIMEOUT:-$((tt * slow))}"
 	printf 'KWIK_SLOW=%q\n' "$slow"
 	printf 'KWIK_MODE=%q\n' "$mode"
 	# Optional extras the tests may use.
 	for v in KWIK_TLSHD KWIK_VERBOSE KWIK_BENCH_CASES KWIK_BENCH_BYTES KWIK_BENCH_SYSTEMS \
-		KWIK_QUIC_PERF; do
+		KWIK_BENCH_REPEAT KWIK_QUIC_PERF; do
 		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
 	done
 } >"$out/env"
@@ -177,7 +179,8 @@ else
 fi
 # Whole-VM guard, above the sum of normal test times even on a loaded
 # machine; a hang inside one test is cut by its own timeout first.
-[ "$mode" = bench ] && vt=2400 || vt=$((300 + 150 * ${#tests[@]}))
+[ "$mode" = bench ] && vt=$((600 + 1800 * rounds)) ||
+	vt=$((300 + 150 * ${#tests[@]}))
 vm_timeout=${KWIK_VM_TIMEOUT:-$((vt * slow))}
 
 vm_mem=${KWIK_VM_MEM:-${KMEM:-1G}}
