@@ -483,6 +483,39 @@ static int kwik_quic_setup(struct socket *sock, const char *cc)
 				  KERNEL_SOCKPTR(&event), sizeof(event));
 }
 
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/*
+ * quic.ko's bind() and connect() create the UDP socket under the QUIC
+ * socket's lock, and a kernel UDP socket of the family is in the same
+ * lockdep class as a kernel QUIC socket: lockdep calls that recursive
+ * locking.  Kwik's QUIC sockets get classes of their own, as SUNRPC
+ * gives its kernel sockets (xs_reclassify_socket()).
+ */
+static struct lock_class_key kwik_quic_sk_key[2], kwik_quic_slock_key[2];
+
+static void kwik_quic_reclassify(struct socket *sock, int family)
+{
+	struct sock *sk = sock->sk;
+
+	if (WARN_ON_ONCE(!sock_allow_reclassification(sk)))
+		return;
+	if (family == AF_INET6)
+		sock_lock_init_class_and_name(sk, "slock-AF_INET6-KWIK-QUIC",
+					      &kwik_quic_slock_key[1],
+					      "sk_lock-AF_INET6-KWIK-QUIC",
+					      &kwik_quic_sk_key[1]);
+	else
+		sock_lock_init_class_and_name(sk, "slock-AF_INET-KWIK-QUIC",
+					      &kwik_quic_slock_key[0],
+					      "sk_lock-AF_INET-KWIK-QUIC",
+					      &kwik_quic_sk_key[0]);
+}
+#else
+static void kwik_quic_reclassify(struct socket *sock, int family)
+{
+}
+#endif
+
 static int kwik_quic_create(struct net *net, int family, const char *cc,
 			    struct socket **res)
 {
@@ -492,6 +525,7 @@ static int kwik_quic_create(struct net *net, int family, const char *cc,
 	err = sock_create_kern(net, family, SOCK_STREAM, IPPROTO_QUIC, &sock);
 	if (err)
 		return err;
+	kwik_quic_reclassify(sock, family);
 	sock->sk->sk_allocation = GFP_KERNEL;
 	err = kwik_quic_setup(sock, cc);
 	if (err) {
