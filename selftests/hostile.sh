@@ -115,25 +115,8 @@ jpath() {
 	echo "${out[*]}"
 }
 
-# mon_scan NS [ID]: the path-down events "kwikctl -j monitor" printed in
-# NS (of path ID only, if given): MON_DOWNS counts them, MON_ERR and
-# MON_DROP hold the error_name and stats.rx_dropped of the last one (of
-# path ID: of its first one).  Events
-# give the errno at the moment of failure, whatever the path does next.
-MON_DOWNS=0 MON_ERR='' MON_DROP=''
-mon_scan() {
-	local l
-	MON_DOWNS=0
-	while IFS= read -r l; do
-		[[ $l == *'"event":"path-down"'* ]] || continue
-		[ -z "${2:-}" ] || [[ $l == *"\"path\":{\"id\":$2,"* ]] || continue
-		MON_DOWNS=$((MON_DOWNS + 1))
-		# Of one path: its first failure (what the peer caused).
-		[ -z "${2:-}" ] || [ "$MON_DOWNS" -eq 1 ] || continue
-		[[ $l =~ \"error_name\":\"?([^\",}]*) ]] && MON_ERR=${BASH_REMATCH[1]}
-		[[ $l =~ \"rx_dropped\":([0-9]+) ]] && MON_DROP=${BASH_REMATCH[1]}
-	done <"$TMP/mon.$1"
-}
+# mon_scan NS [ID]: kwik_mon_scan (lib.sh) of NS's monitor output.
+mon_scan() { kwik_mon_scan "$TMP/mon.$1" "${2:-}"; }
 mon_downs() { mon_scan "$@"; echo "$MON_DOWNS"; }
 _mon_more() { mon_scan "$1" "${3:-}"; [ "$MON_DOWNS" -gt "$2" ]; }
 

@@ -55,6 +55,7 @@
 #   kwik_poll TIMEOUT_S CMD...          until CMD succeeds; 1 on timeout
 #   kwik_wait_path_up NS PATH_ID TIMEOUT_S
 #   kwik_path_state NS PATH_ID          prints the path's "state"
+#   kwik_mon_scan FILE [ID]             path-down events of "kwikctl -j monitor"
 #   kwik_wait_listen NS PORT TIMEOUT_S  until a TCP listener on PORT in NS
 #   kwik_require_module / kwik_require_cmd CMD...  skip the test if absent
 #   kwik_rmmod [TIMEOUT_S]              rmmod kwik, retried while in use
@@ -250,6 +251,26 @@ kwik_field() {
 	for kv in $line; do
 		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
 	done
+}
+
+# kwik_mon_scan FILE [ID]: the path-down events "kwikctl -j monitor"
+# wrote to FILE (of path ID only, if given): MON_DOWNS counts them,
+# MON_ERR and MON_DROP hold the error_name and stats.rx_dropped of the
+# last one (of path ID: of its first one, what caused the failure).
+# Events give the errno at the moment of failure, whatever the path
+# does next (its own error field then shows its reconnect attempts).
+MON_DOWNS=0 MON_ERR='' MON_DROP=''
+kwik_mon_scan() {
+	local l
+	MON_DOWNS=0
+	while IFS= read -r l; do
+		[[ $l == *'"event":"path-down"'* ]] || continue
+		[ -z "${2:-}" ] || [[ $l == *"\"path\":{\"id\":$2,"* ]] || continue
+		MON_DOWNS=$((MON_DOWNS + 1))
+		[ -z "${2:-}" ] || [ "$MON_DOWNS" -eq 1 ] || continue
+		[[ $l =~ \"error_name\":\"?([^\",}]*) ]] && MON_ERR=${BASH_REMATCH[1]}
+		[[ $l =~ \"rx_dropped\":([0-9]+) ]] && MON_DROP=${BASH_REMATCH[1]}
+	done <"$1"
 }
 
 # kwik_poll TIMEOUT_S CMD...: run CMD every 0.1-0.5 s until it succeeds.

@@ -559,23 +559,9 @@ qcase "a session nobody reads does not hold back another on the same quic path; 
 shape() { kwik_link_netem 1 "$FRATE" && kwik_link_netem 2 "$FRATE"; }
 blackhole2() { kwik_link_netem 2 "loss 100%"; }
 _idle_seen() { [ "$(qdelta idle_timeouts)" -ge 1 ]; }
-# _first_down FILE ID: the error_name of path ID's first path-down event
-# in FILE ("kwikctl -j monitor" output); fails if there is none yet.
-# The event keeps the errno of the failure, which the path's own error
-# field loses to its reconnect attempts on a slow kernel.
-_first_down() {
-	local l
-	while IFS= read -r l; do
-		[[ $l == *'"event":"path-down"'* ]] || continue
-		[[ $l == *"\"path\":{\"id\":$2,"* ]] || continue
-		[[ $l =~ \"error_name\":\"?([^\",}]*) ]] || continue
-		echo "${BASH_REMATCH[1]}"
-		return 0
-	done <"$1"
-	return 1
-}
+_down2() { kwik_mon_scan "$TMP/mon.loss" 2; [ "$MON_DOWNS" -ge 1 ]; }
 loss100() {
-	local mon rc=0 err
+	local mon rc=0
 	shape || return 1
 	qsnap
 	ip netns exec kwc "$KWIKCTL" -j monitor >"$TMP/mon.loss" 2>&1 &
@@ -586,14 +572,13 @@ loss100() {
 	# The blackholed path is declared dead: quic.ko's idle timeout
 	# (4 s without a packet) closes its connection, each end on its
 	# own, before the core's liveness limit (no frame for 5 s) would.
-	[ $rc = 0 ] && kwik_poll $((30 * SLOW)) _first_down "$TMP/mon.loss" 2 ||
+	[ $rc = 0 ] && kwik_poll $((30 * SLOW)) _down2 ||
 		{ echo "no path-down event for path 2"; kc kwc path show; rc=1; }
 	kill "$mon" 2>/dev/null
 	wait "$mon" 2>/dev/null
 	[ $rc = 0 ] || return 1
-	err=$(_first_down "$TMP/mon.loss" 2)
-	echo "path 2 went down with $err (its first path-down event)"
-	[ "$err" = ETIMEDOUT ] || return 1
+	echo "path 2 went down with $MON_ERR (its first path-down event)"
+	[ "$MON_ERR" = ETIMEDOUT ] || return 1
 	kwik_poll $((10 * SLOW)) _idle_seen || true
 	echo "connections closed by the idle timeout: +$(qdelta idle_timeouts)"
 	_idle_seen

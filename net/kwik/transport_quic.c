@@ -492,23 +492,24 @@ static int kwik_quic_setup(struct socket *sock, const char *cc)
  * gives its kernel sockets (xs_reclassify_socket()).
  */
 static struct lock_class_key kwik_quic_sk_key[2], kwik_quic_slock_key[2];
+static const char *const kwik_quic_sk_name[2] = {
+	"sk_lock-AF_INET-KWIK-QUIC", "sk_lock-AF_INET6-KWIK-QUIC",
+};
+
+static const char *const kwik_quic_slock_name[2] = {
+	"slock-AF_INET-KWIK-QUIC", "slock-AF_INET6-KWIK-QUIC",
+};
 
 static void kwik_quic_reclassify(struct socket *sock, int family)
 {
-	struct sock *sk = sock->sk;
+	int i = family == AF_INET6;
 
-	if (WARN_ON_ONCE(!sock_allow_reclassification(sk)))
+	if (WARN_ON_ONCE(!sock_allow_reclassification(sock->sk)))
 		return;
-	if (family == AF_INET6)
-		sock_lock_init_class_and_name(sk, "slock-AF_INET6-KWIK-QUIC",
-					      &kwik_quic_slock_key[1],
-					      "sk_lock-AF_INET6-KWIK-QUIC",
-					      &kwik_quic_sk_key[1]);
-	else
-		sock_lock_init_class_and_name(sk, "slock-AF_INET-KWIK-QUIC",
-					      &kwik_quic_slock_key[0],
-					      "sk_lock-AF_INET-KWIK-QUIC",
-					      &kwik_quic_sk_key[0]);
+	sock_lock_init_class_and_name(sock->sk, kwik_quic_slock_name[i],
+				      &kwik_quic_slock_key[i],
+				      kwik_quic_sk_name[i],
+				      &kwik_quic_sk_key[i]);
 }
 #else
 static void kwik_quic_reclassify(struct socket *sock, int family)
