@@ -355,14 +355,14 @@ qcase "1 quic path: 1M echo, 1M client->server (receipt), 1M server->client, byt
 
 metrics() {
 	local k v bad=
-	for k in srtt_us cwnd_bytes; do
+	for k in srtt_us cwnd_bytes delivery_rate; do
 		v=$(kwik_pget kwc 1 "$k")
 		echo "path 1 $k=$v"
 		[ "${v:-0}" -gt 0 ] || bad+=" $k"
 	done
 	[ -z "$bad" ] || { echo "zero:$bad"; kc kwc -j path show 1; return 1; }
 }
-qcase "path 1 metrics from quic.ko: srtt_us and cwnd_bytes non-zero" metrics
+qcase "path 1 metrics from quic.ko: srtt_us, cwnd_bytes and delivery_rate non-zero" metrics
 
 # striped BYTES: an echo of BYTES on service 7 carried by paths 1 and 2,
 # over links shaped for it: on an unshaped veth under TCG a QUIC path is

@@ -1409,12 +1409,13 @@ static u32 kwik_path_tx_room(struct kwik_path *path)
 
 	if (!limit || !path->ops->unsent)
 		return U32_MAX;
-	queued = path->ops->unsent(path->sock);
+	/* path->m: this work is its only writer. */
+	queued = path->ops->unsent(path->sock, path->m.max_rate);
 	if (queued >= limit / 2) {
 		set_bit(SOCK_NOSPACE, &path->sock->flags);
 		/* Pairs with tcp_check_space()'s barrier, as in tcp_poll(). */
 		smp_mb__after_atomic();
-		queued = path->ops->unsent(path->sock);
+		queued = path->ops->unsent(path->sock, path->m.max_rate);
 		if (queued >= limit / 2)
 			return 0;
 	}

@@ -89,17 +89,18 @@ struct kwik_transport_ops {
 	 * @set_unsent: keep at most about @bytes unsent in the socket
 	 * (TCP's notsent_lowat); the core sizes it from the path's rate.
 	 * @unsent: bytes queued in the socket and not sent yet (or that
-	 * new data would wait behind).  With it, the core gives the socket
-	 * a frame only while less than half the size it chose waits, and
-	 * fills it to that size at most (the socket's own check lets one
-	 * skb grow past it).
+	 * new data would wait behind), given the path's best recent
+	 * delivery rate @rate in bytes/s (0: none yet).  With it, the core
+	 * gives the socket a frame only while less than half the size it
+	 * chose waits, and fills it to that size at most (the socket's own
+	 * check lets one skb grow past it).
 	 */
 	int (*secured)(struct socket *sock, bool server);
 	int (*send)(struct socket *sock, struct kvec *iov, size_t n,
 		    size_t len);
 	int (*recv)(struct socket *sock, void *buf, size_t len);
 	void (*set_unsent)(struct socket *sock, u32 bytes);
-	u32 (*unsent)(struct socket *sock);
+	u32 (*unsent)(struct socket *sock, u32 rate);
 	/*
 	 * @session_end: @session let go of this path (it ended, or dropped
 	 * the path): whatever the transport keeps for it on @sock can go.

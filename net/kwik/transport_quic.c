@@ -39,7 +39,6 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 #include <linux/quic.h>
-#include <linux/win_minmax.h>
 #include <linux/kwik.h>
 
 #include "compat.h"
@@ -96,19 +95,26 @@
  * quic.ko's reno and cubic keep growing their window while the
  * bottleneck's queue fills, so a path's RTT grows to many times its
  * base, and data resent there after another path failed waits behind
- * that queue.  A QUIC path is given new data only while its queue, as
- * its RTT shows it, stays within max(base RTT, KWIK_QUIC_QUEUE_US): the
- * bytes in flight beyond that count as unsent (kwik_quic_unsent()).
- * The base RTT is the lowest sample of the last KWIK_QUIC_RTT_WIN.
+ * that queue.  A QUIC path is given new data only while what it has in
+ * flight stays within its rate times (base RTT + max(base RTT,
+ * KWIK_QUIC_QUEUE_US)): the bytes beyond that count as unsent
+ * (kwik_quic_unsent()).
+ *
+ * The rate is the path's measured delivery rate (kwik_quic_rate()).
+ * flight / srtt, which it replaced, is the rate only once a queue holds
+ * it: after an idle spell srtt is the base RTT and that rule let a whole
+ * congestion window (megabytes) out in one RTT.  The base RTT is
+ * quic.ko's min_rtt (RFC 9002: the lowest sample of the connection): a
+ * windowed minimum of a path kept busy includes the queue allowed here,
+ * and grew with it.
  *
  * What may always be in flight is KWIK_QUIC_FLIGHT_US of the path's
- * rate (flight / srtt, which is the rate while a queue holds it), within
- * KWIK_QUIC_FLIGHT_MIN..MAX: enough to cover quic.ko's ACK delay and the
- * work's scheduling on a short fast path, where the rule above would
- * allow little.  A flat 64 KiB was half a second of queue at 1 Mbit/s.
+ * rate, within KWIK_QUIC_FLIGHT_MIN..MAX: enough to cover quic.ko's ACK
+ * delay and the work's scheduling on a short fast path, where the rule
+ * above would allow little.  A flat 64 KiB was half a second of queue
+ * at 1 Mbit/s.
  */
 #define KWIK_QUIC_QUEUE_US	10000
-#define KWIK_QUIC_RTT_WIN	(10 * HZ)
 #define KWIK_QUIC_FLIGHT_US	30000
 #define KWIK_QUIC_FLIGHT_MIN	(16 * 1024)
 #define KWIK_QUIC_FLIGHT_MAX	(64 * 1024)
@@ -211,8 +217,14 @@ struct kwik_quic_ctx {
 	bool scr_fin;
 	u8 scratch[KWIK_QUIC_FRAME_MAX];
 
-	/* The path's work only (kwik_quic_unsent()). */
-	struct minmax rtt_min;		/* RTT samples' windowed minimum */
+	/* The path's work only: see kwik_quic_rate(). */
+	bool gate_shut;			/* flight over what it keeps */
+	bool rate_full;			/* backlogged all along */
+	bool rate_app_limited;		/* the latest sample was not */
+	u64 rate_t0;			/* sample start, us; 0: none */
+	u64 rate_d0;			/* bytes delivered by then */
+	u64 rate;			/* latest sample, bytes/s */
+	u64 rate_kept;			/* latest full one, never aged */
 
 	/* The path's work only: see KWIK_QUIC_SILENT. */
 	unsigned long last_rx;		/* jiffies of the last read */
@@ -382,7 +394,6 @@ static struct kwik_quic_ctx *kwik_quic_ctx_new(struct socket *sock,
 	hash_init(ctx->by_id);
 	hash_init(ctx->by_sess);
 	INIT_LIST_HEAD(&ctx->synth);
-	minmax_reset(&ctx->rtt_min, jiffies, ~0U);
 	ctx->last_rx = jiffies;
 	ctx->zero = kwik_quic_add(ctx, KWIK_QUIC_STREAM);
 	if (!ctx->zero) {
@@ -1258,16 +1269,61 @@ static void kwik_quic_oldest(struct sock *sk, struct kwik_path_metrics *m)
 }
 
 /*
+ * quic.ko keeps no delivery rate, and cwnd / srtt, the scheduler's
+ * fallback, runs far above a QUIC path's rate once the window has grown
+ * past what kwik_quic_unsent() lets fly: a slow path would then never
+ * be worth waiting for, and an idle one whose srtt was taken behind a
+ * queue never again.  So sample it, as the path's work looks: stream
+ * bytes queued minus those unsent or in flight, over at least an srtt.
+ * A sample is full, not application-limited, if at every look during
+ * it the socket had bytes waiting or the flight was over what the gate
+ * keeps; the core's filter (kwik_path_filter_rate()) takes only those.
+ */
+static void kwik_quic_rate(struct kwik_quic_ctx *ctx, struct sock *sk,
+			   struct kwik_path_metrics *m)
+{
+	const struct quic_outqueue *outq = quic_outq(sk);
+	u32 unsent = READ_ONCE(outq->unsent_bytes);
+	u64 queued = READ_ONCE(outq->bytes);
+	u64 ahead = (u64)READ_ONCE(outq->inflight) + unsent;
+	u64 done = queued > ahead ? queued - ahead : 0;
+	u64 now = ktime_to_us(ktime_get());
+
+	if (!unsent && !ctx->gate_shut)
+		ctx->rate_full = false;
+	/* Idle since the sample began: not slow, keep the last sample. */
+	if (!ctx->rate_t0 || done < ctx->rate_d0 ||
+	    (!ahead && done == ctx->rate_d0)) {
+		ctx->rate_t0 = now;
+		ctx->rate_d0 = done;
+		ctx->rate_full = true;
+	} else if (m->srtt_us && now - ctx->rate_t0 >= m->srtt_us) {
+		ctx->rate = div64_u64((done - ctx->rate_d0) * USEC_PER_SEC,
+				      now - ctx->rate_t0);
+		ctx->rate_app_limited = !ctx->rate_full;
+		if (ctx->rate_full)
+			ctx->rate_kept = ctx->rate;
+		ctx->rate_t0 = now;
+		ctx->rate_d0 = done;
+		ctx->rate_full = true;
+	}
+	m->delivery_rate = ctx->rate;
+	m->rate_app_limited = ctx->rate_app_limited;
+}
+
+/*
  * From quic.ko's socket (lockless, like TCP's): RTT and congestion window
  * of its recovery state (RFC 9002), bytes in flight, what is queued and
  * not yet sent, the age of the newest acknowledgment in the application
- * packet number space, and (locked) the oldest packet in flight.  No
- * delivery rate or loss count (quic.ko keeps none per connection).
- * Needs quic.ko's own headers of the very quic.ko that is loaded: struct
- * quic_sock is not an ABI.
+ * packet number space, (locked) the oldest packet in flight, and the
+ * delivery rate sampled here.  No loss count (quic.ko keeps none per
+ * connection).  Called by the path's work only.  Needs quic.ko's own
+ * headers of the very quic.ko that is loaded: struct quic_sock is not
+ * an ABI.
  */
 static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
 {
+	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
 	struct sock *sk = sock->sk;
 	const struct quic_cong *cong = quic_cong(sk);
 	const struct quic_outqueue *outq = quic_outq(sk);
@@ -1286,15 +1342,19 @@ static void kwik_quic_metrics(struct socket *sock, struct kwik_path_metrics *m)
 	m->ack_delay_us = READ_ONCE(cong->max_ack_delay);
 	if (m->inflight_bytes)
 		kwik_quic_oldest(sk, m);
+	if (ctx)
+		kwik_quic_rate(ctx, sk, m);
 }
 
 /*
  * Bytes ahead of new data: those queued and not sent yet, and those in
- * flight beyond what keeps the queue short (KWIK_QUIC_QUEUE_US).  With
- * bytes in flight over a queue RTT - base RTT long, flight x (base +
- * allowed queue) / srtt is what would fill the path and that queue.
+ * flight beyond what keeps the queue short (see KWIK_QUIC_QUEUE_US).
+ * After an idle spell @rate is 0 (the core's filter has aged out), and
+ * the latest full sample stands in, however old: the window quic.ko
+ * kept is what must not go out at once.  Before the first, flight /
+ * srtt does.
  */
-static u32 kwik_quic_unsent(struct socket *sock)
+static u32 kwik_quic_unsent(struct socket *sock, u32 rate)
 {
 	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
 	struct sock *sk = sock->sk;
@@ -1302,20 +1362,21 @@ static u32 kwik_quic_unsent(struct socket *sock)
 	u32 unsent = READ_ONCE(quic_outq(sk)->unsent_bytes);
 	u32 flight = READ_ONCE(quic_outq(sk)->inflight);
 	u32 srtt = READ_ONCE(cong->smoothed_rtt);
-	u32 rtt = READ_ONCE(cong->latest_rtt);
-	u64 keep, floor;
-	u32 base;
+	u32 base = READ_ONCE(cong->min_rtt);
+	u64 bps = rate, keep, floor;
 
-	if (!ctx || !rtt || !srtt)
+	if (!ctx || !base || !srtt)
 		return unsent;
-	base = minmax_running_min(&ctx->rtt_min, KWIK_QUIC_RTT_WIN, jiffies,
-				  rtt);
-	keep = div_u64((u64)flight * (base + max(base, KWIK_QUIC_QUEUE_US)),
-		       srtt);
-	floor = clamp_t(u64, div_u64((u64)flight * KWIK_QUIC_FLIGHT_US, srtt),
+	if (!bps)
+		bps = ctx->rate_kept ?:
+		      div_u64((u64)flight * USEC_PER_SEC, srtt);
+	keep = div_u64(bps * (base + max(base, KWIK_QUIC_QUEUE_US)),
+		       USEC_PER_SEC);
+	floor = clamp_t(u64, div_u64(bps * KWIK_QUIC_FLIGHT_US, USEC_PER_SEC),
 			KWIK_QUIC_FLIGHT_MIN, KWIK_QUIC_FLIGHT_MAX);
 	keep = max(keep, floor);
-	if (flight <= keep)
+	ctx->gate_shut = flight > keep;
+	if (!ctx->gate_shut)
 		return unsent;
 	return (u32)min_t(u64, (u64)unsent + flight - keep, U32_MAX);
 }

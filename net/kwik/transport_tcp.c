@@ -27,7 +27,7 @@ static void kwik_tcp_set_unsent(struct socket *sock, u32 bytes)
  */
 #define KWIK_TCP_TOGETHER_US	10000
 
-static u32 kwik_tcp_unsent(struct socket *sock)
+static u32 kwik_tcp_unsent(struct socket *sock, u32 rate)
 {
 	const struct tcp_sock *tp = tcp_sk(sock->sk);
 
