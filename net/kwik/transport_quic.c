@@ -220,7 +220,7 @@ struct kwik_quic_ctx {
 	/* The path's work only: see kwik_quic_rate(). */
 	bool gate_shut;			/* flight over what it keeps */
 	bool rate_full;			/* backlogged all along */
-	bool rate_app_limited;		/* the latest sample was not */
+	bool rate_app_limited;		/* the latest sample was not full */
 	u64 rate_t0;			/* sample start, us; 0: none */
 	u64 rate_d0;			/* bytes delivered by then */
 	u64 rate;			/* latest sample, bytes/s */
