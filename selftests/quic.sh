@@ -589,26 +589,33 @@ qcase "a session nobody reads does not hold back another on the same quic path; 
 shape() { kwik_link_netem 1 "$FRATE" && kwik_link_netem 2 "$FRATE"; }
 blackhole2() { kwik_link_netem 2 "loss 100%"; }
 _idle_seen() { [ "$(qdelta idle_timeouts)" -ge 1 ]; }
-_down2() { kwik_mon_scan "$TMP/mon.loss" 2; [ "$MON_DOWNS" -ge 1 ]; }
-loss100() {
-	local mon rc=0
-	shape || return 1
-	qsnap
-	ip netns exec kwc "$KWIKCTL" -j monitor >"$TMP/mon.loss" 2>&1 &
+# xfer_down ID ERR ACTION: an echo of FBYTES over paths 1 and 2 with
+# ACTION mid-way, byte-exact; then path ID's first path-down event must
+# carry ERR.  The event keeps the errno of the failure, which the path's
+# own error field loses to its reconnect attempts on a slow kernel.
+_down() { kwik_mon_scan "$TMP/mon" "$1"; [ "$MON_DOWNS" -ge 1 ]; }
+xfer_down() {
+	local id=$1 want=$2 action=$3 mon rc=0
+	ip netns exec kwc "$KWIKCTL" -j monitor >"$TMP/mon" 2>&1 &
 	mon=$!
 	SENT_BASE=$(($(ptx 1) + $(ptx 2)))
-	XFER_PATHS="1 2" xfer 7 $((2 * $(bytes "$FBYTES"))) blackhole2 200000 -- \
+	XFER_PATHS="1 2" xfer 7 $((2 * $(bytes "$FBYTES"))) "$action" 200000 -- \
 		-c 1 -m echo -- -m echo -b "$FBYTES" || rc=1
-	# The blackholed path is declared dead: quic.ko's idle timeout
-	# (4 s without a packet) closes its connection, each end on its
-	# own, before the core's liveness limit (no frame for 5 s) would.
-	[ $rc = 0 ] && kwik_poll $((30 * SLOW)) _down2 ||
-		{ echo "no path-down event for path 2"; kc kwc path show; rc=1; }
+	[ $rc = 0 ] && kwik_poll $((30 * SLOW)) _down "$id" ||
+		{ echo "no path-down event for path $id"; kc kwc path show; rc=1; }
 	kill "$mon" 2>/dev/null
 	wait "$mon" 2>/dev/null
 	[ $rc = 0 ] || return 1
-	echo "path 2 went down with $MON_ERR (its first path-down event)"
-	[ "$MON_ERR" = ETIMEDOUT ] || return 1
+	echo "path $id went down with $MON_ERR (its first path-down event)"
+	[ "$MON_ERR" = "$want" ]
+}
+# The blackholed path is declared dead: quic.ko's idle timeout (4 s
+# without a packet) closes its connection, each end on its own, before
+# the core's liveness limit (no frame for 5 s) would.
+loss100() {
+	shape || return 1
+	qsnap
+	xfer_down 2 ETIMEDOUT blackhole2 || return 1
 	kwik_poll $((10 * SLOW)) _idle_seen || true
 	echo "connections closed by the idle timeout: +$(qdelta idle_timeouts)"
 	_idle_seen
@@ -625,26 +632,12 @@ qcase "link 2 restored: quic path 2 reconnects and comes up" recover2
 # each accepted path sends CONNECTION_CLOSE).
 # The client's path 1 must go down with ECONNRESET (the peer's
 # CONNECTION_CLOSE), not by Kwik's own liveness timeout (ETIMEDOUT, 5 s):
-# its first path-down event says, whatever its reconnect attempts (on a
-# debug kernel they overwrote its error field before a poll saw it).
+# its first path-down event says (xfer_down).
 close1() { kc kws1 listener del "$L1"; }
-_down1() { kwik_mon_scan "$TMP/mon.close" 1; [ "$MON_DOWNS" -ge 1 ]; }
 peer_close() {
-	local mon rc=0
 	L1=$(ids kws1 listener local "10.0.1.2:$PORT") || return 1
 	[ -n "$L1" ] || { echo "no listener on 10.0.1.2:$PORT"; return 1; }
-	ip netns exec kwc "$KWIKCTL" -j monitor >"$TMP/mon.close" 2>&1 &
-	mon=$!
-	SENT_BASE=$(($(ptx 1) + $(ptx 2)))
-	XFER_PATHS="1 2" xfer 7 $((2 * $(bytes "$FBYTES"))) close1 200000 -- \
-		-c 1 -m echo -- -m echo -b "$FBYTES" || rc=1
-	[ $rc = 0 ] && kwik_poll $((10 * SLOW)) _down1 ||
-		{ echo "no path-down event for path 1"; kc kwc path show; rc=1; }
-	kill "$mon" 2>/dev/null
-	wait "$mon" 2>/dev/null
-	[ $rc = 0 ] || return 1
-	echo "path 1 went down with $MON_ERR (its first path-down event)"
-	[ "$MON_ERR" = ECONNRESET ]
+	xfer_down 1 ECONNRESET close1
 }
 qcase "peer closes the QUIC connection of path 1 mid-transfer: $FBYTES echo byte-exact, path 1 ECONNRESET" peer_close
 
