@@ -424,12 +424,12 @@ mixed() {
 	kwik_path_check kwc 82 transport=tcp security=tls || return 1
 	# Shaped as for striped(): unshaped, the QUIC path may rightly take
 	# the whole session.
-	kwik_link_netem 1 "rate 10mbit delay 5ms" &&
-	kwik_link_netem 2 "rate 10mbit delay 5ms" || return 1
+	kwik_link_netem 1 "$SRATE" &&
+	kwik_link_netem 2 "$SRATE" || return 1
 	XFER_PATHS="81 82" echo_xfer 8 2M && carried 81 82 || return 1
 	kwik_link_netem 1 "" && kwik_link_netem 2 ""
 }
-qcase "mixed session: a quic path and a tls (tcp) path, 10mbit/10ms RTT each: 2M echo byte-exact over both" mixed
+qcase "mixed session: a quic path and a tls (tcp) path, ${SMBIT}mbit/10ms RTT each: 2M echo byte-exact over both" mixed
 
 # Each session has its own stream: the client opens one per session (its
 # OPEN), the server learns it, and both ends end it when the session is
