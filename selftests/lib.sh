@@ -361,6 +361,20 @@ kwik_link_netem() {
 	done
 }
 
+# Links 1 and 2 for a check that both paths carry data: unshaped, a
+# path is CPU-bound under TCG long before its window fills (on the debug
+# kernel at 10 Mbit/s too), its estimate may rightly stay best and it
+# may take the whole session.  So the links, not the CPU, must limit:
+# 10 Mbit/s, 1 Mbit/s when KWIK_SLOW > 1.  kwik_links_striped shapes
+# them, kwik_links_striped "" clears them.
+KWIK_STRIPE_MBIT=$([ "${KWIK_SLOW:-1}" -gt 1 ] && echo 1 || echo 10)
+kwik_links_striped() {
+	local netem="rate ${KWIK_STRIPE_MBIT}mbit delay 5ms"
+
+	[ $# -eq 0 ] || netem=$1
+	kwik_link_netem 1 "$netem" && kwik_link_netem 2 "$netem"
+}
+
 # kwik_link_netem_change I NETEM_ARGS...: change link I's netem in place
 # on both ends (tc qdisc change): the packets it holds stay queued and
 # there is no instant without it, as there is between kwik_link_netem's

@@ -365,18 +365,12 @@ metrics() {
 qcase "path 1 metrics from quic.ko: srtt_us, cwnd_bytes and delivery_rate non-zero" metrics
 
 # striped BYTES: an echo of BYTES on service 7 carried by paths 1 and 2,
-# over links shaped for it: on an unshaped veth under TCG a QUIC path is
-# CPU-bound long before its congestion window fills, so its RTT-based
-# estimate stays best and one path may rightly take a whole session.
-# On the debug kernel that happens at 10 Mbit/s too (about 3 Mbit/s in
-# all): the links run at 1 Mbit/s there.
-SMBIT=$([ "$SLOW" -gt 1 ] && echo 1 || echo 10)
-SRATE="rate ${SMBIT}mbit delay 5ms"
+# over links shaped for it (kwik_links_striped).
+SMBIT=$KWIK_STRIPE_MBIT
 striped() {
-	kwik_link_netem 1 "$SRATE" &&
-	kwik_link_netem 2 "$SRATE" || return 1
+	kwik_links_striped || return 1
 	XFER_PATHS="1 2" echo_xfer 7 "$1" && carried 1 2 || return 1
-	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+	kwik_links_striped ""
 }
 path2_up() {
 	# This one asks for quic.ko's reno by name.
@@ -404,12 +398,11 @@ shares() {
 # Shaped as for striped(), so that the links, not the CPU, limit.
 again() {
 	local i
-	kwik_link_netem 1 "$SRATE" &&
-	kwik_link_netem 2 "$SRATE" || return 1
+	kwik_links_striped || return 1
 	for i in 1 2 3; do
 		XFER_PATHS="1 2" echo_xfer 7 2M && shares 20 1 2 || return 1
 	done
-	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+	kwik_links_striped ""
 }
 qcase "2 quic paths, ${SMBIT}mbit/10ms RTT each: three more 2M echoes, each path sends at least 20% of each" again
 
@@ -424,10 +417,9 @@ mixed() {
 	kwik_path_check kwc 82 transport=tcp security=tls || return 1
 	# Shaped as for striped(): unshaped, the QUIC path may rightly take
 	# the whole session.
-	kwik_link_netem 1 "$SRATE" &&
-	kwik_link_netem 2 "$SRATE" || return 1
+	kwik_links_striped || return 1
 	XFER_PATHS="81 82" echo_xfer 8 2M && carried 81 82 || return 1
-	kwik_link_netem 1 "" && kwik_link_netem 2 ""
+	kwik_links_striped ""
 }
 qcase "mixed session: a quic path and a tls (tcp) path, ${SMBIT}mbit/10ms RTT each: 2M echo byte-exact over both" mixed
 

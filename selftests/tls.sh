@@ -343,26 +343,22 @@ path2_up() {
 }
 tcase "path 2 (tls, link 2) up; 2 kTLS sockets at each end" path2_up
 
-# Over shaped links: unshaped, both paths are CPU-bound on the
-# encryption under TCG, so the first one's estimate may rightly stay
-# best and it may take the whole session.  The debug kernel runs them
-# at 1 Mbit/s, where its CPU is not the limit.
-SMBIT=$([ "$SLOW" -gt 1 ] && echo 1 || echo 10)
+# Over links shaped for it (kwik_links_striped): unshaped, both paths
+# are CPU-bound on the encryption under TCG.
 mp_echo() {
 	local rc=0
 
-	kwik_link_netem 1 "rate ${SMBIT}mbit delay 5ms" &&
-	kwik_link_netem 2 "rate ${SMBIT}mbit delay 5ms" || return 1
+	kwik_links_striped || return 1
 	XFER_PATHS="1 2" echo_xfer "$SVC" 3M || rc=1
 	if [ "$rc" -eq 0 ] &&
 	   { [ "${PATH_TX[1]}" -eq 0 ] || [ "${PATH_TX[2]}" -eq 0 ]; }; then
 		echo "a path carried nothing"
 		rc=1
 	fi
-	kwik_link_netem 1 "" && kwik_link_netem 2 "" || rc=1
+	kwik_links_striped "" || rc=1
 	return $rc
 }
-tcase "2 TLS paths, ${SMBIT}mbit/10ms RTT each: 3M echo byte-exact, striped over both paths" mp_echo
+tcase "2 TLS paths, ${KWIK_STRIPE_MBIT}mbit/10ms RTT each: 3M echo byte-exact, striped over both paths" mp_echo
 
 # ---- the wire is encrypted ----------------------------------------------
 
