@@ -1383,14 +1383,19 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_subflow *sf,
 	return false;
 }
 
-/* Might @sf have another frame?  (The scheduler may still decline.) */
+/*
+ * Might @sf have another frame?  (The scheduler may still decline.)
+ * Chunks to resend count even when the window allows nothing new: a
+ * sender held by the window when a path failed would else resend one
+ * chunk per returning ACK.
+ */
 static bool kwik_session_has_tx(struct kwik_sock *ks, struct kwik_subflow *sf)
 {
 	if (sf->ctl != KWIK_SF_CTL_NONE)
 		return true;
 	if (!sf->active)
 		return false;
-	if (ks->ack_pending)
+	if (ks->ack_pending || ks->rtx_count)
 		return true;
 	if (kwik_sf_next(ks, sf) < min(ks->write_seq, ks->snd_edge))
 		return true;
