@@ -143,7 +143,7 @@ _mon_joined() {
 if ! { ip netns add "$NSA" && ip netns add "$NSB"; }; then
 	ktap_skip_all "cannot create namespaces"
 fi
-ktap_plan 67
+ktap_plan 69
 
 # Kwik's default congestion control for paths and listeners is bbr where
 # the kernel has it (tcp_bbr), else the namespace's (the debug kernel of
@@ -397,6 +397,7 @@ stop_session() {
 
 if [ ! -x "$XFER" ]; then
 	for t in "session show -j: the client session" \
+		 "session show -d: the client session's sequence state and path" \
 		 "session show: the client session's row" \
 		 "monitor: session-open line" "monitor: session-close line"; do
 		ktap_skip "$t" "kwik_xfer not built"
@@ -405,16 +406,38 @@ elif ! start_session; then
 	ktap_diag "server: $(cat "$TMP/srv.out")"
 	ktap_diag "client: $(cat "$TMP/cli.out")"
 	ktap_fail "session show -j: the client session"
+	ktap_fail "session show -d: the client session's sequence state and path"
 	ktap_fail "session show: the client session's row"
 	ktap_fail "monitor: session-open line"
 	stop_session
 	ktap_fail "monitor: session-close line"
 else
-	JSON_KEYS="id service role state paths tx_bytes rx_bytes error error_name" \
+	JSON_KEYS="id service role state paths tx_bytes rx_bytes error error_name
+		   write_seq snd_nxt snd_una snd_wnd rcv_nxt rcv_wnd ofo_bytes
+		   rtx flags subflows" \
 	check_json "session show -j: the client session" \
 		'[{"service": 7, "role": "client", "state": "established",
-		   "paths": [3], "error": 0, "error_name": null}]' \
+		   "paths": [3], "error": 0, "error_name": null,
+		   "write_seq": 0, "snd_nxt": 0, "snd_una": 0, "rcv_nxt": 0,
+		   "ofo_bytes": 0, "rtx": 0, "flags": [],
+		   "subflows": [{"path": 3, "up": true, "active": true,
+				 "tx_bytes": 0}]}]' \
 		kwc -j session show
+	# -d: the same session's block under the table (an idle session,
+	# so every sequence number is 0; the windows are the buffers').
+	kc kwc -n -d session show
+	if [ "$RC" = 0 ] && [ "$(wc -l <"$OUT")" = 8 ] &&
+	   sed -n 3p "$OUT" | grep -Eq '^$' &&
+	   sed -n 4p "$OUT" | grep -Eq '^session [0-9]+$' &&
+	   sed -n 5p "$OUT" | grep -Eq '^  send: queued to 0 next 0 unacked from 0 window [1-9][0-9]* resend 0$' &&
+	   sed -n 6p "$OUT" | grep -Eq '^  recv: next 0 window [1-9][0-9]* out-of-order 0$' &&
+	   sed -n 7p "$OUT" | grep -Eq '^  flags: -$' &&
+	   sed -n 8p "$OUT" | grep -Eq '^  path 3: up active tx 0$'; then
+		ktap_ok "session show -d: the client session's sequence state and path"
+	else
+		kc_diag
+		ktap_fail "session show -d: the client session's sequence state and path"
+	fi
 	kc kwc -n session show
 	# The ID column is as wide as the 64-bit session ID.
 	if [ "$RC" = 0 ] &&
@@ -439,6 +462,65 @@ else
 		ktap_diag "monitor output: $(cat "$TMP/mon")"
 		ktap_fail "monitor: session-close line"
 	fi
+fi
+
+# A reader that stops: the sender fills the receiver's window and no
+# more.  Both ends' dumps must agree on where the stream stands: the
+# receiver has in order exactly what the sender sent, all of it
+# acknowledged; the window the receiver advertised is used up, and the
+# sender holds the rest of what the application wrote.
+SOCKAPI=$KWIK_BIN/kwik_sockapi
+_stalled_state() {
+	ip netns exec kwc "$KWIKCTL" -j session show >"$TMP/c.json" &&
+	ip netns exec kws1 "$KWIKCTL" -j session show >"$TMP/s.json" &&
+	python3 - "$TMP/c.json" "$TMP/s.json" <<'EOF2'
+import json, sys
+c = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+if len(c) != 1 or len(s) != 1:
+    sys.exit("want one session each, got %d and %d" % (len(c), len(s)))
+c, s = c[0], s[0]
+ok = (c["id"] == s["id"] and s["rcv_nxt"] > 0 and
+      c["snd_una"] == c["snd_nxt"] == s["rcv_nxt"] and
+      c["snd_wnd"] == 0 and s["rcv_wnd"] == 0 and
+      c["write_seq"] > c["snd_nxt"] and s["ofo_bytes"] == 0 and
+      c["rtx"] == 0 and not c["flags"] and not s["flags"] and
+      c["subflows"][0]["tx_bytes"] == c["snd_nxt"])
+print("client: write_seq %(write_seq)d snd_nxt %(snd_nxt)d snd_una %(snd_una)d snd_wnd %(snd_wnd)d flags %(flags)s" % c)
+print("server: rcv_nxt %(rcv_nxt)d rcv_wnd %(rcv_wnd)d ofo %(ofo_bytes)d flags %(flags)s" % s)
+sys.exit(not ok)
+EOF2
+}
+stalled_reader() {
+	local spid cpid rc=0
+	rm -f "$TMP/ready"
+	ip netns exec kws1 "$SOCKAPI" server -s 7 --ready "$TMP/ready" \
+		>"$TMP/srv.out" 2>&1 &
+	spid=$!
+	kwik_poll 10 test -e "$TMP/ready" || { kill "$spid"; wait "$spid"; return 1; }
+	# 'N': the server reads that byte and nothing after it.
+	{ printf N; head -c $((4 << 20)) /dev/zero; } >"$TMP/n"
+	ip netns exec kwc "$XFER" client -s 7 --raw -i "$TMP/n" -t 30 -q \
+		>"$TMP/cli.out" 2>&1 &
+	cpid=$!
+	kwik_poll 20 _stalled_state || rc=1
+	_stalled_state			# print what the dumps said last
+	if [ $rc = 0 ]; then
+		# The receiver's block says the same in text.
+		ip netns exec kws1 "$KWIKCTL" -n -d session show >"$TMP/d" 2>&1
+		cat "$TMP/d"
+		grep -Eq "^  recv: next $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rcv_nxt"])' "$TMP/s.json") window 0 out-of-order 0$" "$TMP/d" || rc=1
+	fi
+	kill "$cpid" "$spid" 2>/dev/null
+	wait "$cpid" "$spid" 2>/dev/null
+	return $rc
+}
+if [ ! -x "$XFER" ] || [ ! -x "$SOCKAPI" ]; then
+	ktap_skip "session show: a stalled reader's window, as both ends see it" \
+		"kwik_xfer or kwik_sockapi not built"
+else
+	ktap_check "session show: a stalled reader's window, as both ends see it" \
+		stalled_reader
 fi
 
 # ---- namespaces ---------------------------------------------------------------

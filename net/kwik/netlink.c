@@ -387,11 +387,37 @@ static int kwik_nl_put_session(struct sk_buff *skb,
 	    nla_put_u32(skb, KWIK_SESSION_A_ERROR, si->error))
 		goto cancel;
 
+	if (nla_put_u64_64bit(skb, KWIK_SESSION_A_WRITE_SEQ, si->write_seq,
+			      KWIK_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, KWIK_SESSION_A_SND_NXT, si->snd_nxt,
+			      KWIK_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, KWIK_SESSION_A_SND_UNA, si->snd_una,
+			      KWIK_SESSION_A_PAD) ||
+	    nla_put_u32(skb, KWIK_SESSION_A_SND_WND, si->snd_wnd) ||
+	    nla_put_u64_64bit(skb, KWIK_SESSION_A_RCV_NXT, si->rcv_nxt,
+			      KWIK_SESSION_A_PAD) ||
+	    nla_put_u32(skb, KWIK_SESSION_A_RCV_WND, si->rcv_wnd) ||
+	    nla_put_u32(skb, KWIK_SESSION_A_OFO_BYTES, si->ofo_bytes) ||
+	    nla_put_u32(skb, KWIK_SESSION_A_RTX, si->rtx) ||
+	    nla_put_u32(skb, KWIK_SESSION_A_FLAGS, si->flags))
+		goto cancel;
+
 	/* Never trust the count beyond the array it describes. */
 	n = min_t(u32, si->npaths, KWIK_SESSION_MAX_PATHS);
 	for (i = 0; i < n; i++)
 		if (nla_put_u32(skb, KWIK_SESSION_A_PATH, si->path_ids[i]))
 			goto cancel;
+	for (i = 0; i < n; i++) {
+		struct nlattr *sf = nla_nest_start(skb, KWIK_SESSION_A_SUBFLOW);
+
+		if (!sf ||
+		    nla_put_u32(skb, KWIK_SUBFLOW_A_PATH, si->path_ids[i]) ||
+		    nla_put_u32(skb, KWIK_SUBFLOW_A_FLAGS, si->sf_flags[i]) ||
+		    nla_put_u64_64bit(skb, KWIK_SUBFLOW_A_TX_BYTES,
+				      si->sf_tx_bytes[i], KWIK_SUBFLOW_A_PAD))
+			goto cancel;
+		nla_nest_end(skb, sf);
+	}
 
 	nla_nest_end(skb, nest);
 	return 0;

@@ -145,22 +145,54 @@ u8 kwik_session_state(const struct kwik_sock *ks)
 	}
 }
 
+/*
+ * Called under kn->sess_lock, where the socket lock cannot be taken:
+ * the sequence state is read without it, a diagnostic snapshot only.
+ */
 static void kwik_session_fill_info(struct kwik_sock *ks,
 				   struct kwik_session_info *info)
 {
-	u32 i;
+	u64 edge, una;
+	u32 i, n;
 
 	memset(info, 0, sizeof(*info));
 	info->id = ks->id;
 	info->service = ks->service;
 	info->state = kwik_session_state(ks);
 	info->role = ks->role;
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
-		if (READ_ONCE(ks->sf[i].path))
-			info->path_ids[info->npaths++] = ks->sf[i].path_id;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		struct kwik_subflow *sf = &ks->sf[i];
+
+		if (!READ_ONCE(sf->path))
+			continue;
+		n = info->npaths++;
+		info->path_ids[n] = sf->path_id;
+		info->sf_flags[n] =
+			(READ_ONCE(sf->up) ? KWIK_SUBFLOW_F_UP : 0) |
+			(READ_ONCE(sf->active) ? KWIK_SUBFLOW_F_ACTIVE : 0);
+		info->sf_tx_bytes[n] = READ_ONCE(sf->tx_bytes);
+	}
 	info->tx_bytes = READ_ONCE(ks->bytes_sent);
 	info->rx_bytes = READ_ONCE(ks->bytes_received);
 	info->error = READ_ONCE(ks->close_err);
+
+	info->write_seq = READ_ONCE(ks->write_seq);
+	info->snd_nxt = READ_ONCE(ks->snd_nxt);
+	una = READ_ONCE(ks->snd_una);
+	info->snd_una = una;
+	edge = READ_ONCE(ks->snd_edge);
+	info->snd_wnd = (u32)min_t(u64, edge - min(edge, una), U32_MAX);
+	info->rcv_nxt = READ_ONCE(ks->rcv_nxt);
+	edge = READ_ONCE(ks->rcv_edge_adv);
+	info->rcv_wnd = (u32)min_t(u64, edge - min(edge, info->rcv_nxt),
+				   U32_MAX);
+	info->ofo_bytes = READ_ONCE(ks->ofo_bytes);
+	info->rtx = READ_ONCE(ks->rtx_count);
+	info->flags =
+		(READ_ONCE(ks->ack_pending) ? KWIK_SESSION_F_ACK_PENDING : 0) |
+		(READ_ONCE(ks->fin_sent) ? KWIK_SESSION_F_FIN_SENT : 0) |
+		(READ_ONCE(ks->fin_acked) ? KWIK_SESSION_F_FIN_ACKED : 0) |
+		(READ_ONCE(ks->rcv_fin) ? KWIK_SESSION_F_RCV_FIN : 0);
 }
 
 int kwik_session_walk(struct kwik_net *kn, unsigned long *pos,

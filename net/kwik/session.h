@@ -9,7 +9,11 @@ struct kwik_net;
 
 #define KWIK_SESSION_MAX_PATHS	8
 
-/* Snapshot of a session for netlink dumps and events. */
+/*
+ * Snapshot of a session for netlink dumps and events, taken without the
+ * socket lock (as /proc/net/tcp): each field is a value it had, not
+ * necessarily at the same instant as the others.
+ */
 struct kwik_session_info {
 	u64 id;
 	u32 service;
@@ -17,8 +21,13 @@ struct kwik_session_info {
 	u8 role;			/* enum kwik_session_role */
 	u32 npaths;
 	u32 path_ids[KWIK_SESSION_MAX_PATHS];
+	u32 sf_flags[KWIK_SESSION_MAX_PATHS];	/* KWIK_SUBFLOW_F_* */
+	u64 sf_tx_bytes[KWIK_SESSION_MAX_PATHS];
 	u64 tx_bytes, rx_bytes;
 	u32 error;
+	u64 write_seq, snd_nxt, snd_una, rcv_nxt;
+	u32 snd_wnd, rcv_wnd, ofo_bytes, rtx;
+	u32 flags;			/* KWIK_SESSION_F_* */
 };
 
 /*

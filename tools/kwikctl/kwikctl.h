@@ -18,6 +18,7 @@
 /* Global options (main.c). */
 extern bool kc_json;
 extern bool kc_numeric;
+extern bool kc_details;
 
 /* Usage errors exit 2, runtime errors exit 1. */
 #define KC_EXIT_FAIL	1

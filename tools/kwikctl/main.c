@@ -13,6 +13,7 @@
 
 bool kc_json;
 bool kc_numeric;
+bool kc_details;
 
 static void usage(FILE *f)
 {
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -j, --json      JSON output\n"
 		"  -n, --numeric   exact byte counts instead of K/M/G units\n"
+		"  -d, --details   session show: sequence state and each path\n"
 		"  -h, --help      this help; \"kwikctl OBJECT help\" for an object\n"
 		"  -V, --version   print the version\n");
 }
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json",	no_argument, NULL, 'j' },
 		{ "numeric",	no_argument, NULL, 'n' },
+		{ "details",	no_argument, NULL, 'd' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ "version",	no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -112,13 +115,16 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	/* "+": stop at the object, its arguments are ours to parse. */
-	while ((c = getopt_long(argc, argv, "+jnhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jndhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			kc_json = true;
 			break;
 		case 'n':
 			kc_numeric = true;
+			break;
+		case 'd':
+			kc_details = true;
 			break;
 		case 'h':
 			usage(stdout);

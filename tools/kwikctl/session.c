@@ -7,12 +7,21 @@
 
 static void session_usage(FILE *f)
 {
-	fprintf(f, "Usage: kwikctl session show\n");
+	fprintf(f, "Usage: kwikctl [-d] session show\n"
+		"  -d: under the table, each session's sequence state and paths\n");
 }
 
 static const char *const session_headers[] = {
 	"ID", "SERVICE", "ROLE", "STATE", "PATHS", "TX", "RX", "ERROR",
 };
+
+/* KWIK_SESSION_F_*, by bit. */
+static const char *const session_flag_names[] = {
+	"ack-pending", "fin-sent", "fin-acked", "rcv-fin",
+};
+
+#define SESSION_NFLAGS \
+	(sizeof(session_flag_names) / sizeof(session_flag_names[0]))
 
 int kc_session_parse_nest(struct nlattr *nest, struct nlattr **tb)
 {
@@ -43,13 +52,14 @@ static void session_paths(struct nlattr *nest, char *buf, size_t size)
 void kc_session_json(struct nlattr *nest)
 {
 	struct nlattr *tb[KWIK_SESSION_A_MAX + 1] = { 0 };
-	uint32_t err;
+	uint32_t err, flags, i;
 	struct nlattr *a;
 	char e[32];
 	int rem;
 
 	kc_session_parse_nest(nest, tb);
 	err = kc_u32(tb[KWIK_SESSION_A_ERROR]);
+	flags = kc_u32(tb[KWIK_SESSION_A_FLAGS]);
 	kc_json_uint("id", kc_u64a(tb[KWIK_SESSION_A_ID]));
 	kc_json_uint("service", kc_u32(tb[KWIK_SESSION_A_SERVICE]));
 	kc_json_str("role", kc_role_name(kc_u8(tb[KWIK_SESSION_A_ROLE])));
@@ -67,6 +77,87 @@ void kc_session_json(struct nlattr *nest)
 		kc_json_str("error_name", kc_errno_name(err, e, sizeof(e)));
 	else
 		kc_json_null("error_name");
+	kc_json_uint("write_seq", kc_u64a(tb[KWIK_SESSION_A_WRITE_SEQ]));
+	kc_json_uint("snd_nxt", kc_u64a(tb[KWIK_SESSION_A_SND_NXT]));
+	kc_json_uint("snd_una", kc_u64a(tb[KWIK_SESSION_A_SND_UNA]));
+	kc_json_uint("snd_wnd", kc_u32(tb[KWIK_SESSION_A_SND_WND]));
+	kc_json_uint("rcv_nxt", kc_u64a(tb[KWIK_SESSION_A_RCV_NXT]));
+	kc_json_uint("rcv_wnd", kc_u32(tb[KWIK_SESSION_A_RCV_WND]));
+	kc_json_uint("ofo_bytes", kc_u32(tb[KWIK_SESSION_A_OFO_BYTES]));
+	kc_json_uint("rtx", kc_u32(tb[KWIK_SESSION_A_RTX]));
+	kc_json_open_array("flags");
+	for (i = 0; i < SESSION_NFLAGS; i++)
+		if (flags & (1U << i))
+			kc_json_str(NULL, session_flag_names[i]);
+	kc_json_close_array();
+	kc_json_open_array("subflows");
+	nla_for_each_nested(a, nest, rem) {
+		struct nlattr *sb[KWIK_SUBFLOW_A_MAX + 1] = { 0 };
+		uint32_t sf;
+
+		if (nla_type(a) != KWIK_SESSION_A_SUBFLOW)
+			continue;
+		nla_parse_nested(sb, KWIK_SUBFLOW_A_MAX, a, NULL);
+		sf = kc_u32(sb[KWIK_SUBFLOW_A_FLAGS]);
+		kc_json_open_object(NULL);
+		kc_json_uint("path", kc_u32(sb[KWIK_SUBFLOW_A_PATH]));
+		kc_json_bool("up", sf & KWIK_SUBFLOW_F_UP);
+		kc_json_bool("active", sf & KWIK_SUBFLOW_F_ACTIVE);
+		kc_json_uint("tx_bytes", kc_u64a(sb[KWIK_SUBFLOW_A_TX_BYTES]));
+		kc_json_close_object();
+	}
+	kc_json_close_array();
+}
+
+/*
+ * -d: the sequence state (what a stalled transfer waits for) and the
+ * session on each path, one block per session under the table.
+ */
+static void session_details(struct nlattr *nest)
+{
+	struct nlattr *tb[KWIK_SESSION_A_MAX + 1] = { 0 };
+	char w1[32], w2[32], o[32], b[32];
+	uint32_t flags, i;
+	struct nlattr *a;
+	int rem, n = 0;
+
+	kc_session_parse_nest(nest, tb);
+	flags = kc_u32(tb[KWIK_SESSION_A_FLAGS]);
+	printf("session %" PRIu64 "\n", kc_u64a(tb[KWIK_SESSION_A_ID]));
+	printf("  send: queued to %" PRIu64 " next %" PRIu64 " unacked from %"
+	       PRIu64 " window %s resend %u\n",
+	       kc_u64a(tb[KWIK_SESSION_A_WRITE_SEQ]),
+	       kc_u64a(tb[KWIK_SESSION_A_SND_NXT]),
+	       kc_u64a(tb[KWIK_SESSION_A_SND_UNA]),
+	       kc_bytes(kc_u32(tb[KWIK_SESSION_A_SND_WND]), w1, sizeof(w1)),
+	       kc_u32(tb[KWIK_SESSION_A_RTX]));
+	printf("  recv: next %" PRIu64 " window %s out-of-order %s\n",
+	       kc_u64a(tb[KWIK_SESSION_A_RCV_NXT]),
+	       kc_bytes(kc_u32(tb[KWIK_SESSION_A_RCV_WND]), w2, sizeof(w2)),
+	       kc_bytes(kc_u32(tb[KWIK_SESSION_A_OFO_BYTES]), o, sizeof(o)));
+	printf("  flags:");
+	for (i = 0; i < SESSION_NFLAGS; i++)
+		if (flags & (1U << i))
+			printf(" %s", session_flag_names[i]);
+	printf("%s\n", flags ? "" : " -");
+	nla_for_each_nested(a, nest, rem) {
+		struct nlattr *sb[KWIK_SUBFLOW_A_MAX + 1] = { 0 };
+		uint32_t sf;
+
+		if (nla_type(a) != KWIK_SESSION_A_SUBFLOW)
+			continue;
+		nla_parse_nested(sb, KWIK_SUBFLOW_A_MAX, a, NULL);
+		sf = kc_u32(sb[KWIK_SUBFLOW_A_FLAGS]);
+		printf("  path %u: %s %s tx %s\n",
+		       kc_u32(sb[KWIK_SUBFLOW_A_PATH]),
+		       sf & KWIK_SUBFLOW_F_UP ? "up" : "down",
+		       sf & KWIK_SUBFLOW_F_ACTIVE ? "active" : "joining",
+		       kc_bytes(kc_u64a(sb[KWIK_SUBFLOW_A_TX_BYTES]), b,
+				sizeof(b)));
+		n++;
+	}
+	if (!n)
+		printf("  no path\n");
 }
 
 int kc_cmd_session(int argc, char **argv)
@@ -83,7 +174,7 @@ int kc_cmd_session(int argc, char **argv)
 	}
 	if (argc > 1 || (argc == 1 && !kc_matches(argv[0], "show") &&
 			 !kc_matches(argv[0], "list")))
-		kc_usage_error("usage: kwikctl session show");
+		kc_usage_error("usage: kwikctl [-d] session show");
 
 	kc_nl_collect(KWIK_CMD_SESSION_GET, NULL, &o);
 
@@ -122,6 +213,10 @@ int kc_cmd_session(int argc, char **argv)
 					   sizeof(e)));
 	}
 	kc_table_print(t);
+	for (i = 0; kc_details && i < o.n; i++) {
+		putchar('\n');
+		session_details(o.v[i]);
+	}
 	kc_objs_free(&o);
 	return 0;
 }

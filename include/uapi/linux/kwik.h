@@ -352,10 +352,43 @@ enum kwik_session_attr {
 	KWIK_SESSION_A_RX_BYTES,	/* u64 */
 	KWIK_SESSION_A_ERROR,		/* u32, errno on close, 0 if clean */
 	KWIK_SESSION_A_PAD,
+	/* Sequence state, as struct kwik_info (DSNs count from 0). */
+	KWIK_SESSION_A_WRITE_SEQ,	/* u64, DSN after the last byte queued */
+	KWIK_SESSION_A_SND_NXT,		/* u64, next DSN not yet sent */
+	KWIK_SESSION_A_SND_UNA,		/* u64, oldest unacknowledged DSN */
+	KWIK_SESSION_A_SND_WND,		/* u32, peer's window beyond SND_UNA */
+	KWIK_SESSION_A_RCV_NXT,		/* u64, next DSN expected in order */
+	KWIK_SESSION_A_RCV_WND,		/* u32, window advertised beyond it */
+	KWIK_SESSION_A_OFO_BYTES,	/* u32, held out of order */
+	KWIK_SESSION_A_RTX,		/* u32, chunks waiting to be resent */
+	KWIK_SESSION_A_FLAGS,		/* u32, KWIK_SESSION_F_* */
+	KWIK_SESSION_A_SUBFLOW,		/* nested KWIK_SUBFLOW_A_*, per path */
 	__KWIK_SESSION_A_MAX
 };
 
 #define KWIK_SESSION_A_MAX (__KWIK_SESSION_A_MAX - 1)
+
+/* KWIK_SESSION_A_FLAGS */
+#define KWIK_SESSION_F_ACK_PENDING	(1U << 0)	/* an ACK is owed */
+#define KWIK_SESSION_F_FIN_SENT		(1U << 1)	/* our FIN went out */
+#define KWIK_SESSION_F_FIN_ACKED	(1U << 2)	/* and was acknowledged */
+#define KWIK_SESSION_F_RCV_FIN		(1U << 3)	/* the peer's FIN is in */
+
+/* The session on one of its paths. */
+enum kwik_subflow_attr {
+	KWIK_SUBFLOW_A_UNSPEC,
+	KWIK_SUBFLOW_A_PATH,		/* u32, path ID */
+	KWIK_SUBFLOW_A_FLAGS,		/* u32, KWIK_SUBFLOW_F_* */
+	KWIK_SUBFLOW_A_TX_BYTES,	/* u64, payload sent here (resends too) */
+	KWIK_SUBFLOW_A_PAD,
+	__KWIK_SUBFLOW_A_MAX
+};
+
+#define KWIK_SUBFLOW_A_MAX (__KWIK_SUBFLOW_A_MAX - 1)
+
+/* KWIK_SUBFLOW_A_FLAGS */
+#define KWIK_SUBFLOW_F_UP	(1U << 0)	/* the path is up */
+#define KWIK_SUBFLOW_F_ACTIVE	(1U << 1)	/* the peer knows the session here */
 
 enum kwik_session_role {
 	KWIK_ROLE_CLIENT,
