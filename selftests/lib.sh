@@ -287,6 +287,43 @@ kwik_poll() {
 	done
 }
 
+# kwik_stall_watch SECONDS: a transfer has started and must end within
+# its bound; after SECONDS (the bound less a margin) save every
+# namespace's sessions and paths ("kwikctl -d") to $TMP/stall, while a
+# stuck transfer's sessions still exist and show what they wait for.
+# kwik_stall_done stops the watch; kwik_stall_report prints what it
+# saved, if anything.  Diagnostics only: nothing is judged by time.
+KWIK_STALL_PID=
+kwik_stall_watch() {
+	rm -f "$TMP/stall"
+	# Its own stdio: it must not hold a caller's $(...) pipe open.
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep "$1" &
+		s=$!
+		wait "$s"
+		for ns in $(ip netns list | awk '{print $1}'); do
+			echo "== $ns"
+			ip netns exec "$ns" "$KWIKCTL" -n -d session show
+			ip netns exec "$ns" "$KWIKCTL" -j path show
+		done >"$TMP/stall.part" 2>&1
+		mv "$TMP/stall.part" "$TMP/stall"
+	) </dev/null >/dev/null 2>&1 &
+	KWIK_STALL_PID=$!
+}
+kwik_stall_done() {
+	[ -n "$KWIK_STALL_PID" ] || return 0
+	kill "$KWIK_STALL_PID" 2>/dev/null
+	wait "$KWIK_STALL_PID" 2>/dev/null
+	KWIK_STALL_PID=
+	return 0
+}
+kwik_stall_report() {
+	[ -s "$TMP/stall" ] || return 0
+	echo "sessions and paths near the bound ($(stat -c %y "$TMP/stall")):"
+	cat "$TMP/stall"
+}
+
 # kwik_path_state NS PATH_ID: print the "state" of path PATH_ID as shown
 # by "kwikctl -j path show" in namespace NS (empty if no such path).
 kwik_path_state() {

@@ -141,6 +141,7 @@ echo_xfer() {
 	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s "$SVC" -m echo \
 		-b "$bytes" -t "$BOUND" "${hold[@]}" -q >"$TMP/cli.out" 2>&1 &
 	cpid=$!
+	kwik_stall_watch $((BOUND * 9 / 10))
 	if [ -n "$action" ]; then
 		wait_moved "$after" || ktap_diag "no progress before '$action'"
 		# The point is to break things under a live transfer.
@@ -152,6 +153,7 @@ echo_xfer() {
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
+	kwik_stall_done
 	pstats
 	DTX=()
 	for id in "${!PTX[@]}"; do
@@ -176,6 +178,7 @@ echo_xfer() {
 		echo "client: $(cat "$TMP/cli.out")"
 		echo "server: $(cat "$TMP/srv.out")"
 		kc kwc path show
+		kwik_stall_report
 		return 1
 	fi
 	echo "per-path tx bytes: $(for id in $(printf '%s\n' "${!DTX[@]}" | sort -n); do printf 'path %s %s  ' "$id" "${DTX[$id]}"; done)"

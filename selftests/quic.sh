@@ -179,6 +179,7 @@ xfer() {
 	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s "$svc" \
 		-t "$BOUND" "${hold[@]}" "${cargs[@]}" >"$TMP/cli.out" 2>&1 &
 	cpid=$!
+	kwik_stall_watch $((BOUND * 9 / 10))
 	if [ -n "$action" ]; then
 		kwik_poll $((60 * SLOW)) _sent "$after" ||
 			echo "no progress before '$action'"
@@ -189,6 +190,7 @@ xfer() {
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
+	kwik_stall_done
 	local ctx crx cdt cdr stx srx sdt sdr
 	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
 	cdt=$(kwik_field "$TMP/cli.out" tx_fnv) cdr=$(kwik_field "$TMP/cli.out" rx_fnv)
@@ -212,6 +214,7 @@ xfer() {
 		echo "client: $(cat "$TMP/cli.out")"
 		echo "server: $(cat "$TMP/srv.out")"
 		kc kwc path show
+		kwik_stall_report
 		return 1
 	fi
 	grep ' sessions=' "$TMP/cli.out" | tail -n 1

@@ -195,10 +195,12 @@ xfer() {
 	cargs=("$@")
 	for id in ${XFER_PATHS:-}; do before[$id]=$(ptx kwc "$id"); done
 	start_server "$svc" -c 1 "${sargs[@]}" || return 1
+	kwik_stall_watch $((BOUND * 9 / 10))
 	ip netns exec kwc timeout -k 5 "$BOUND" "$XFER" client -s "$svc" \
 		-t "$BOUND" "${cargs[@]}" >"$TMP/cli.out" 2>&1 || crc=$?
 	wait "$SRV_PID" || src=$?
 	SRV_PID=
+	kwik_stall_done
 	local ctx crx cdt cdr stx srx sdt sdr
 	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
 	cdt=$(kwik_field "$TMP/cli.out" tx_fnv) cdr=$(kwik_field "$TMP/cli.out" rx_fnv)
@@ -220,6 +222,7 @@ xfer() {
 		echo "client: $(cat "$TMP/cli.out")"
 		echo "server: $(cat "$TMP/srv.out")"
 		kc kwc path show
+		kwik_stall_report
 		return 1
 	fi
 	grep ' session=' "$TMP/cli.out"
