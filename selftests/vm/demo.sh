@@ -81,10 +81,11 @@ server() {
 	kwik_poll 10 test -e "$TMP/ready" || { cat "$TMP/srv.out"; exit 1; }
 }
 
-# While a transfer runs, show the live session table once.
+# While a transfer runs, show the live session once, with -d: where its
+# stream stands and what it has sent on each path so far.
 session_snapshot() {
 	kwik_poll 20 eval "ip netns exec kwc '$KWIKCTL' -j session show | grep -q '\"id\"'" || true
-	show ip netns exec kwc "$KWIKCTL" session show || true
+	show ip netns exec kwc "$KWIKCTL" -d session show || true
 }
 
 step "client -> server: $SIZE_KIB KiB over AF_KWIK (kwik_xfer -f kwik)"
