@@ -465,9 +465,24 @@ tcase "expired server certificate: path 3 not up, EACCES" expired
 tcase "expired: 1M echo over the good paths byte-exact, path 3 still down" good_and_bad
 
 # Without peer-name, tlshd checks the certificate against the reverse-DNS
-# name of the server's address; 10.0.1.2 has none ("unknown").
-no_peer_name() { restart_srv_tlshd "$TMP/good.conf" && bad_path3 ""; }
-tcase "no peer-name (no reverse DNS name for the server): path 3 not up, EACCES" no_peer_name
+# name of the server's address; 10.0.1.2 has none ("unknown"), and
+# tlshd refuses: EACCES.  ktls-utils 1.4 instead goes on with the NULL
+# name its failed lookup left (netlink.c) and its child segfaults
+# without answering: the kernel's handshake timeout fails the path
+# (ETIMEDOUT), which is all Kwik can see of it.  Only that crash, seen
+# in the kernel log during this case, excuses ETIMEDOUT.
+_tlshd_crashes() { dmesg | grep -c 'tlshd\[[0-9]*\]: segfault'; }
+no_peer_name() {
+	local n0 n1
+	n0=$(_tlshd_crashes)
+	restart_srv_tlshd "$TMP/good.conf" || return 1
+	bad_path3 "" && return 0
+	n1=$(_tlshd_crashes)
+	[ "$n1" -gt "$n0" ] || return 1
+	echo "tlshd segfaulted $((n1 - n0)) time(s) on the failed lookup: ETIMEDOUT is what the path can report"
+	expect_state kwc 3 "$NOTUP" ETIMEDOUT $((30 * SLOW))
+}
+tcase "no peer-name (no reverse DNS name for the server): path 3 not up, EACCES (ETIMEDOUT if tlshd crashes on it)" no_peer_name
 
 # tlshd (1.0.0 .. 1.4) abandons an X.509 ClientHello without a client
 # certificate before it starts; the kernel gets its default status, EIO.
