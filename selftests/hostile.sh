@@ -76,6 +76,11 @@ C_CASES=(
 	# A re-OPEN (its OPEN_ACK lost with the path): answered only with the
 	# same key and before the client spoke; the others dropped.
 	"reopen|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 session_ok=1|ECONNRESET||3"
+	# Data given to a path that closes is sent again on the other, even
+	# when the window allows nothing new and the peer says nothing more
+	# (the debug kernel's stalled QUIC transfers: the ACK the failure owes
+	# took the only turn the surviving path was given).
+	"resend|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 resent=1|ECONNRESET||2"
 )
 # Client role: NAME|what "kwik_peer app 20" must print (glob, "" = no app)|
 # peer tokens|path errno|minimum rx_dropped.  after-fin: the application

@@ -27,6 +27,8 @@
  *   session_ok  join-badmac: the session still acknowledged data after
  *               the bad JOIN on another path; reopen: on the path it was
  *               opened again on
+ *   resent  resend: everything the closed path carried came again on the
+ *           other ("-": not that scenario)
  *
  * The exit status is 0 when the peer ran its scenario to the end (what
  * the kernel did is for the test to judge), 1 on a usage or local error.
@@ -99,7 +101,15 @@ static struct {
 	bool rcv_fin;
 	uint64_t acked;		/* highest data ack received */
 	int session_ok;		/* join-badmac, reopen: the session works */
-} R = { .hello = "none", .alive = -1, .session_ok = -1 };
+	int resent;		/* resend: the closed path's data came again */
+	bool quiet;		/* never acknowledge DATA; log it in rx[] */
+	unsigned int nrx;
+	struct rx_log {
+		int fd;
+		uint64_t dsn;
+		uint32_t len;
+	} rx[256];
+} R = { .hello = "none", .alive = -1, .session_ok = -1, .resent = -1 };
 
 static const char *prog = "kwik_peer";
 static volatile sig_atomic_t stop;
@@ -378,6 +388,15 @@ static void note(int fd, const struct frame *f)
 			R.acked = get64(f->body);
 		break;
 	case FT_DATA:
+		if (R.quiet) {
+			if (f->session == R.sess && f->len > 8 &&
+			    R.nrx < sizeof(R.rx) / sizeof(R.rx[0])) {
+				R.rx[R.nrx].fd = fd;
+				R.rx[R.nrx].dsn = get64(f->body);
+				R.rx[R.nrx++].len = f->len - 8;
+			}
+			break;
+		}
 		if (f->session == R.sess && f->len >= 8 &&
 		    get64(f->body) == R.rcv_nxt) {
 			R.rcv_nxt += f->len - 8 + (f->flags & FIN ? 1 : 0);
@@ -536,6 +555,7 @@ static const struct scenario scenarios[] = {
 	{ "join-unknown", 1, "JOIN for a session never opened" },
 	{ "join-badmac", 1, "open a session, JOIN it from a 2nd path with a wrong MAC" },
 	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
+	{ "resend", 1, "2 paths, data never acked, close the 1st: it must come again on the 2nd" },
 	{ "truncated", 3, "half a DATA frame, then close" },
 	{ "garbage", 3, "4 KiB of random bytes" },
 	{ NULL, 0, NULL }
@@ -576,6 +596,7 @@ static int send_join(int fd, uint64_t session)
 }
 
 static struct sockaddr_in peer_addr;
+static int klfd = -1;		/* -L: the AF_KWIK listener */
 
 /* Session @s takes 10 bytes at sequence 0 on @fd and acknowledges them. */
 static bool session_works(int fd, uint64_t s)
@@ -677,6 +698,114 @@ static void reopen(int fd)
 	send_reset(fd2, s, RR_ABORT);
 	probe(fd2);
 	close(fd2);
+}
+
+/* Bytes of @fd's logged DATA within [0, RESEND_WINDOW) not yet seen again
+ * on another connection after @from (an index into R.rx).
+ */
+#define RESEND_WINDOW	(48 * 1024)	/* the window the peer offers */
+static bool resend_done(int gone, unsigned int from, unsigned int *left)
+{
+	static uint8_t again[RESEND_WINDOW];
+	unsigned int i;
+	uint64_t b;
+
+	memset(again, 0, sizeof(again));
+	for (i = from; i < R.nrx; i++)
+		for (b = R.rx[i].dsn; b < R.rx[i].dsn + R.rx[i].len &&
+		     b < RESEND_WINDOW; b++)
+			again[b] = 1;
+	*left = 0;
+	for (i = 0; i < from; i++)
+		if (R.rx[i].fd == gone)
+			for (b = R.rx[i].dsn; b < R.rx[i].dsn + R.rx[i].len &&
+			     b < RESEND_WINDOW; b++)
+				*left += !again[b];
+	return !*left;
+}
+
+static unsigned int resend_from;
+static int resend_gone;
+static bool is_resent(const struct frame *f)
+{
+	unsigned int left;
+
+	return f->type == FT_DATA && resend_done(resend_gone, resend_from, &left);
+}
+
+/*
+ * The session's data is never acknowledged, so the kernel fills the
+ * window the OPEN offered, over both paths (the second joined with a
+ * re-OPEN, which needs no MAC), and then has nothing it may send.  The
+ * path that carried the first byte closes: the kernel must send what it
+ * gave that path again on the other at once, although the peer, quiet,
+ * gives it no reason to look at the session again (no ACK, no data).
+ */
+static void resend(int fd)
+{
+	uint64_t s = rnd64(), key = rnd64();
+	static char buf[256 * 1024];
+	unsigned int i, left;
+	int fd2, afd, keep;
+	size_t total;
+	ssize_t n = 0;
+
+	send_open_key(fd, FT_OPEN, s, O.service, RESEND_WINDOW, key);
+	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
+		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
+		return;
+	}
+	fd2 = another_path();
+	if (fd2 < 0)
+		return;
+	send_open_key(fd2, FT_OPEN, s, O.service, RESEND_WINDOW, key);
+	if (!watch(fd2, O.timeout, is_open_answer) || R.open_acks != 2) {
+		fprintf(stderr, "%s: no OPEN_ACK on the 2nd path\n", prog);
+		return;
+	}
+	/* The application: more than the window, and no reading. */
+	afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
+	if (afd < 0)
+		die("accept(AF_KWIK)");
+	memset(buf, 'r', sizeof(buf));
+	for (total = 0; total < sizeof(buf); total += n) {
+		n = send(afd, buf + total, sizeof(buf) - total, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+	}
+	if (total <= RESEND_WINDOW) {
+		fprintf(stderr, "%s: the application queued only %zu bytes\n",
+			prog, total);
+		close(afd);
+		return;
+	}
+	R.quiet = true;
+	watch(fd, O.timeout / 2, NULL);
+	watch(fd2, O.timeout / 2, NULL);
+	if (!R.nrx) {
+		fprintf(stderr, "%s: no DATA from the kernel\n", prog);
+		close(afd);
+		return;
+	}
+	resend_gone = fd;
+	for (i = 0; i < R.nrx; i++)
+		if (R.rx[i].dsn == 0)
+			resend_gone = R.rx[i].fd;
+	keep = resend_gone == fd ? fd2 : fd;
+	resend_from = R.nrx;
+	close(resend_gone);
+	R.resent = watch(keep, O.timeout, is_resent);
+	if (!R.resent) {
+		resend_done(resend_gone, resend_from, &left);
+		fprintf(stderr, "%s: %u bytes of the closed path not sent again"
+			" (%u DATA frames before the close, %u after)\n",
+			prog, left, resend_from, R.nrx - resend_from);
+	}
+	R.quiet = false;
+	send_reset(keep, s, RR_ABORT);
+	probe(keep);
+	close(afd);
+	close(keep);
 }
 
 static void run_client(int fd, const char *sc)
@@ -807,6 +936,9 @@ static void run_client(int fd, const char *sc)
 		return;
 	} else if (!strcmp(sc, "reopen")) {
 		reopen(fd);
+		return;
+	} else if (!strcmp(sc, "resend")) {
+		resend(fd);
 		return;
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
@@ -991,7 +1123,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in sin;
 	const char *role, *sc;
-	int opt, fd, kfd = -1, one = 1;
+	int opt, fd, one = 1;
 	unsigned int r;
 
 	while ((opt = getopt(argc, argv, "s:t:n:Lb:r:H:vh")) != -1) {
@@ -1041,7 +1173,7 @@ int main(int argc, char **argv)
 	parse_addr(argv[1], &sin);
 	peer_addr = sin;
 	if (O.klisten)
-		kfd = kwik_listen();
+		klfd = kwik_listen();
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -1083,12 +1215,13 @@ int main(int argc, char **argv)
 
 	printf("peer scenario=%s role=%s hello=%s closed=%d alive=%s resets=%u"
 	       " reason=%d open_acks=%u refused=%u pongs=%u frames=%u"
-	       " kernel_bad=%u session_ok=%s\n",
+	       " kernel_bad=%u session_ok=%s resent=%s\n",
 	       sc, role, R.hello, R.closed,
 	       R.alive < 0 ? "-" : R.alive ? "1" : "0", R.resets,
 	       R.resets ? (int)R.reason : -1, R.open_acks, R.refused,
 	       R.pongs, R.frames, R.kbad,
-	       R.session_ok < 0 ? "-" : R.session_ok ? "1" : "0");
+	       R.session_ok < 0 ? "-" : R.session_ok ? "1" : "0",
+	       R.resent < 0 ? "-" : R.resent ? "1" : "0");
 	fflush(stdout);
 	if (O.ready)
 		close(open(O.ready, O_CREAT | O_WRONLY, 0644));
@@ -1100,7 +1233,7 @@ int main(int argc, char **argv)
 			watch(fd, 200, NULL);
 	}
 	close(fd);
-	if (kfd >= 0)
-		close(kfd);
+	if (klfd >= 0)
+		close(klfd);
 	return 0;
 }
