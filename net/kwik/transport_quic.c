@@ -78,6 +78,12 @@
  * frame (sent on stream 0): the peer's transport need not make one up.
  */
 #define KWIK_QUIC_ERR_RESET	0x4b57
+/*
+ * Application error code of the CONNECTION_CLOSE a Kwik end sends when it
+ * closes a path on purpose: the peer reports it as a reset path however
+ * long the connection was quiet before (kwik_quic_closed_err()).
+ */
+#define KWIK_QUIC_ERR_CLOSE	0x4b58
 #define KWIK_QUIC_HASH_BITS	6
 
 /*
@@ -408,11 +414,15 @@ static struct kwik_quic_ctx *kwik_quic_ctx_new(struct socket *sock,
 
 static void kwik_quic_release(struct socket *sock)
 {
+	struct quic_connection_close close = { .errcode = KWIK_QUIC_ERR_CLOSE };
 	struct kwik_quic_ctx *ctx = kwik_quic_ctx(sock);
 	struct kwik_quic_stream *strm;
 	struct hlist_node *tmp;
 	int b;
 
+	/* What the CONNECTION_CLOSE sent on release says (best effort). */
+	quic_do_setsockopt(sock->sk, QUIC_SOCKOPT_CONNECTION_CLOSE,
+			   KERNEL_SOCKPTR(&close), sizeof(close));
 	if (!ctx)
 		return;
 	spin_lock(&kwik_quic_ctx_lock);
@@ -653,8 +663,26 @@ static int kwik_quic_secured(struct socket *sock, bool server)
 }
 
 /*
+ * Did the peer close the connection on purpose?  Its CONNECTION_CLOSE
+ * leaves its error code (a Kwik peer's: KWIK_QUIC_ERR_CLOSE) or a reason
+ * phrase in the socket; quic.ko's idle timer leaves neither.
+ */
+static bool kwik_quic_peer_closed(struct socket *sock)
+{
+	struct quic_connection_close c = {};
+	unsigned int len = sizeof(c);
+
+	if (quic_do_getsockopt(sock->sk, QUIC_SOCKOPT_CONNECTION_CLOSE,
+			       KERNEL_SOCKPTR(&c), KERNEL_SOCKPTR(&len)))
+		return false;
+	return c.errcode || c.phrase[0];
+}
+
+/*
  * A closed connection reads and writes as a reset path, or as a timed
- * out one when it closed after a silence (KWIK_QUIC_SILENT).
+ * out one when it closed after a silence (KWIK_QUIC_SILENT) and not by
+ * the peer's word: under load a peer's close can come after seconds
+ * without a read.
  */
 static int kwik_quic_closed_err(struct socket *sock, int err)
 {
@@ -664,7 +692,8 @@ static int kwik_quic_closed_err(struct socket *sock, int err)
 	    err != -EPIPE && err != -ENOTCONN)
 		return err;
 	ctx = kwik_quic_ctx(sock);
-	if (!ctx || time_before(jiffies, ctx->last_rx + KWIK_QUIC_SILENT))
+	if (!ctx || time_before(jiffies, ctx->last_rx + KWIK_QUIC_SILENT) ||
+	    kwik_quic_peer_closed(sock))
 		return -ECONNRESET;
 	if (!ctx->timed_out) {
 		ctx->timed_out = true;
