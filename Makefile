@@ -140,6 +140,10 @@ LINT_SRC = $(sort $(wildcard net/kwik/*.[ch])) include/uapi/linux/kwik.h
 lint: deps
 	@$(MAKE) --no-print-directory lint-checkpatch lint-w1 lint-sparse lint-docs
 
+lint-checkpatch:
+	$(KWIK_CACHE)/checkpatch/scripts/checkpatch.pl --strict --no-tree \
+		--show-types --terse -f $(LINT_SRC)
+
 # Documentation must parse without a docutils warning.
 lint-docs:
 	/usr/bin/python3 selftests/vm/lint-docs.py Documentation/*.rst
