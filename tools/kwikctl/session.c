@@ -23,6 +23,26 @@ static const char *const session_flag_names[] = {
 #define SESSION_NFLAGS \
 	(sizeof(session_flag_names) / sizeof(session_flag_names[0]))
 
+/* The session on one path (KWIK_SESSION_A_SUBFLOW). */
+struct subflow {
+	uint32_t path, flags;
+	uint64_t tx_bytes;
+};
+
+/* @a, an attribute of a session nest: its values if it is a subflow. */
+static bool subflow_parse(struct nlattr *a, struct subflow *sf)
+{
+	struct nlattr *sb[KWIK_SUBFLOW_A_MAX + 1] = { 0 };
+
+	if (nla_type(a) != KWIK_SESSION_A_SUBFLOW)
+		return false;
+	nla_parse_nested(sb, KWIK_SUBFLOW_A_MAX, a, NULL);
+	sf->path = kc_u32(sb[KWIK_SUBFLOW_A_PATH]);
+	sf->flags = kc_u32(sb[KWIK_SUBFLOW_A_FLAGS]);
+	sf->tx_bytes = kc_u64a(sb[KWIK_SUBFLOW_A_TX_BYTES]);
+	return true;
+}
+
 int kc_session_parse_nest(struct nlattr *nest, struct nlattr **tb)
 {
 	return nla_parse_nested(tb, KWIK_SESSION_A_MAX, nest, NULL);
@@ -53,6 +73,7 @@ void kc_session_json(struct nlattr *nest)
 {
 	struct nlattr *tb[KWIK_SESSION_A_MAX + 1] = { 0 };
 	uint32_t err, flags, i;
+	struct subflow sf;
 	struct nlattr *a;
 	char e[32];
 	int rem;
@@ -92,18 +113,13 @@ void kc_session_json(struct nlattr *nest)
 	kc_json_close_array();
 	kc_json_open_array("subflows");
 	nla_for_each_nested(a, nest, rem) {
-		struct nlattr *sb[KWIK_SUBFLOW_A_MAX + 1] = { 0 };
-		uint32_t sf;
-
-		if (nla_type(a) != KWIK_SESSION_A_SUBFLOW)
+		if (!subflow_parse(a, &sf))
 			continue;
-		nla_parse_nested(sb, KWIK_SUBFLOW_A_MAX, a, NULL);
-		sf = kc_u32(sb[KWIK_SUBFLOW_A_FLAGS]);
 		kc_json_open_object(NULL);
-		kc_json_uint("path", kc_u32(sb[KWIK_SUBFLOW_A_PATH]));
-		kc_json_bool("up", sf & KWIK_SUBFLOW_F_UP);
-		kc_json_bool("active", sf & KWIK_SUBFLOW_F_ACTIVE);
-		kc_json_uint("tx_bytes", kc_u64a(sb[KWIK_SUBFLOW_A_TX_BYTES]));
+		kc_json_uint("path", sf.path);
+		kc_json_bool("up", sf.flags & KWIK_SUBFLOW_F_UP);
+		kc_json_bool("active", sf.flags & KWIK_SUBFLOW_F_ACTIVE);
+		kc_json_uint("tx_bytes", sf.tx_bytes);
 		kc_json_close_object();
 	}
 	kc_json_close_array();
@@ -117,6 +133,7 @@ static void session_details(struct nlattr *nest)
 {
 	struct nlattr *tb[KWIK_SESSION_A_MAX + 1] = { 0 };
 	char w1[32], w2[32], o[32], b[32];
+	struct subflow sf;
 	uint32_t flags, i;
 	struct nlattr *a;
 	int rem, n = 0;
@@ -141,19 +158,12 @@ static void session_details(struct nlattr *nest)
 			printf(" %s", session_flag_names[i]);
 	printf("%s\n", flags ? "" : " -");
 	nla_for_each_nested(a, nest, rem) {
-		struct nlattr *sb[KWIK_SUBFLOW_A_MAX + 1] = { 0 };
-		uint32_t sf;
-
-		if (nla_type(a) != KWIK_SESSION_A_SUBFLOW)
+		if (!subflow_parse(a, &sf))
 			continue;
-		nla_parse_nested(sb, KWIK_SUBFLOW_A_MAX, a, NULL);
-		sf = kc_u32(sb[KWIK_SUBFLOW_A_FLAGS]);
-		printf("  path %u: %s %s tx %s\n",
-		       kc_u32(sb[KWIK_SUBFLOW_A_PATH]),
-		       sf & KWIK_SUBFLOW_F_UP ? "up" : "down",
-		       sf & KWIK_SUBFLOW_F_ACTIVE ? "active" : "joining",
-		       kc_bytes(kc_u64a(sb[KWIK_SUBFLOW_A_TX_BYTES]), b,
-				sizeof(b)));
+		printf("  path %u: %s %s tx %s\n", sf.path,
+		       sf.flags & KWIK_SUBFLOW_F_UP ? "up" : "down",
+		       sf.flags & KWIK_SUBFLOW_F_ACTIVE ? "active" : "joining",
+		       kc_bytes(sf.tx_bytes, b, sizeof(b)));
 		n++;
 	}
 	if (!n)
