@@ -298,7 +298,8 @@ kwik_stall_watch() {
 	rm -f "$TMP/stall"
 	# Its own stdio: it must not hold a caller's $(...) pipe open.
 	(
-		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		s=
+		trap '[ -z "$s" ] || kill "$s" 2>/dev/null; exit 0' TERM
 		sleep "$1" &
 		s=$!
 		wait "$s"
