@@ -309,21 +309,50 @@ static void kwik_session_kick(struct kwik_sock *ks)
 			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
 }
 
+/* Up, proven, and not stale: an ACK sent here is not held up. */
+static bool kwik_session_sf_healthy(struct kwik_subflow *sf)
+{
+	return sf->path && sf->up && sf->active && !kwik_path_stale(sf->path);
+}
+
+/*
+ * An ACK given to a stale path waits behind what that path's lower
+ * connection cannot deliver, until the path fails; if it announced the
+ * window the peer waits for, the session stalls that long.  So a stale
+ * path leaves the ACK to a healthy one, if there is one.
+ */
+static bool kwik_session_ack_elsewhere(struct kwik_sock *ks,
+				       struct kwik_subflow *sf)
+{
+	u32 i;
+
+	if (!kwik_path_stale(sf->path))
+		return false;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
+		if (&ks->sf[i] != sf && kwik_session_sf_healthy(&ks->sf[i]))
+			return true;
+	return false;
+}
+
 /*
  * Control frames (ACK, RESET) need just one path: the one data last came
- * in on, which is known to work, else any usable one.
+ * in on, which is known to work, else a healthy one, else any usable one.
  */
 static void kwik_session_kick_one(struct kwik_sock *ks)
 {
 	struct kwik_subflow *sf = ks->ack_sf;
 	u32 i;
 
-	if (sf && sf->path && sf->up && sf->active &&
-	    !kwik_path_stale(sf->path)) {
+	if (sf && kwik_session_sf_healthy(sf)) {
 		kwik_path_kick(sf->path, sf);
 		return;
 	}
-
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		if (kwik_session_sf_healthy(&ks->sf[i])) {
+			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
+			return;
+		}
+	}
 	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
 		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
 			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
@@ -1395,9 +1424,12 @@ static bool kwik_session_build(struct kwik_sock *ks, struct kwik_subflow *sf,
 	if (!sf->active)
 		return false;
 	if (ks->ack_pending) {
-		kwik_session_fill_ack(ks, &f);
-		kwik_tx_ctl(tx, &f);
-		return true;
+		if (!kwik_session_ack_elsewhere(ks, sf)) {
+			kwik_session_fill_ack(ks, &f);
+			kwik_tx_ctl(tx, &f);
+			return true;
+		}
+		kwik_session_kick_one(ks);
 	}
 	if (kwik_session_build_data(ks, sf, tx))
 		return true;
@@ -1427,7 +1459,8 @@ static bool kwik_session_has_tx(struct kwik_sock *ks, struct kwik_subflow *sf)
 		return true;
 	if (!sf->active)
 		return false;
-	if (ks->ack_pending || ks->rtx_count)
+	if ((ks->ack_pending && !kwik_session_ack_elsewhere(ks, sf)) ||
+	    ks->rtx_count)
 		return true;
 	if (kwik_sf_next(ks, sf) < min(ks->write_seq, ks->snd_edge))
 		return true;
