@@ -81,6 +81,11 @@ C_CASES=(
 	# (the debug kernel's stalled QUIC transfers: the ACK the failure owes
 	# took the only turn the surviving path was given).
 	"resend|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 resent=1|ECONNRESET||2"
+	# A path that stops delivering turns stale seconds before it fails;
+	# meanwhile the session's ACKs go on one that works: the ACK owed when
+	# it turned stale, and the window update after the application read,
+	# which would else wait on the stale path until it failed.
+	"stale-ack|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 moved=1|ECONNRESET||2"
 )
 # Client role: NAME|what "kwik_peer app 20" must print (glob, "" = no app)|
 # peer tokens|path errno|minimum rx_dropped.  after-fin: the application

@@ -29,6 +29,9 @@
  *               opened again on
  *   resent  resend: everything the closed path carried came again on the
  *           other ("-": not that scenario)
+ *   moved   stale-ack: with the session's ACK path stale (not yet failed),
+ *           the ACK it owed came on the other path, and so did the window
+ *           update after the application read ("-": not that scenario)
  *
  * The exit status is 0 when the peer ran its scenario to the end (what
  * the kernel did is for the test to judge), 1 on a usage or local error.
@@ -40,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -102,6 +106,9 @@ static struct {
 	uint64_t acked;		/* highest data ack received */
 	int session_ok;		/* join-badmac, reopen: the session works */
 	int resent;		/* resend: the closed path's data came again */
+	int moved;		/* stale-ack: ACKs left the stale path */
+	uint32_t ack_wnd;	/* window of the highest ACK */
+	int ack_fd;		/* connection of the last ACK */
 	bool quiet;		/* never acknowledge DATA; log it in rx[] */
 	unsigned int nrx;
 	struct rx_log {
@@ -109,7 +116,8 @@ static struct {
 		uint64_t dsn;
 		uint32_t len;
 	} rx[256];
-} R = { .hello = "none", .alive = -1, .session_ok = -1, .resent = -1 };
+} R = { .hello = "none", .alive = -1, .session_ok = -1, .resent = -1,
+	.moved = -1, .ack_fd = -1 };
 
 static const char *prog = "kwik_peer";
 static volatile sig_atomic_t stop;
@@ -384,8 +392,11 @@ static void note(int fd, const struct frame *f)
 		R.pongs++;
 		break;
 	case FT_ACK:
-		if (get64(f->body) > R.acked)
+		if (get64(f->body) >= R.acked) {
 			R.acked = get64(f->body);
+			R.ack_wnd = get32(f->body + 8);
+		}
+		R.ack_fd = fd;
 		break;
 	case FT_DATA:
 		if (R.quiet) {
@@ -556,6 +567,7 @@ static const struct scenario scenarios[] = {
 	{ "join-badmac", 1, "open a session, JOIN it from a 2nd path with a wrong MAC" },
 	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
 	{ "resend", 1, "2 paths, data never acked, close the 1st: it must come again on the 2nd" },
+	{ "stale-ack", 1, "2 paths, the ACK path stops delivering: ACKs must come on the 2nd" },
 	{ "truncated", 3, "half a DATA frame, then close" },
 	{ "garbage", 3, "4 KiB of random bytes" },
 	{ NULL, 0, NULL }
@@ -808,6 +820,170 @@ static void resend(int fd)
 	close(keep);
 }
 
+/*
+ * Make @fd's connection stop delivering to us (@on) or deliver again: a
+ * socket filter drops every segment with payload before our TCP sees it,
+ * so nothing the kernel sends there is acknowledged, while our own frames
+ * still reach it (pure ACKs pass).  At the filter, data starts at the TCP
+ * header: drop when the length exceeds the header's (doff x 4).
+ */
+static void mute(int fd, bool on)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 12),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 2),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+	int dummy = 0;
+
+	if (on ? setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			    sizeof(prog)) :
+		 setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
+			    sizeof(dummy)))
+		die("socket filter");
+}
+
+static uint64_t stale_edge;	/* stale-ack: the window's edge, all sent */
+
+static bool is_ack(const struct frame *f) { return f->type == FT_ACK; }
+static bool is_all_acked(const struct frame *f)
+{
+	return f->type == FT_ACK && R.acked >= stale_edge;
+}
+static bool is_window_update(const struct frame *f)
+{
+	return f->type == FT_ACK && R.acked + R.ack_wnd > stale_edge;
+}
+
+/* Paths up for the application's session @afd (KWIK_INFO), -1 on error. */
+static int session_paths(int afd)
+{
+	struct kwik_info ki;
+	socklen_t l = sizeof(ki);
+
+	if (getsockopt(afd, SOL_KWIK, KWIK_INFO, &ki, &l))
+		return -1;
+	return ki.paths;
+}
+
+/*
+ * A session over two paths, its data coming in on the first, so that its
+ * ACKs go there.  The application does not read, and the peer fills the
+ * window.  Then the first path stops delivering to the peer (mute()) and
+ * the peer says nothing more there: the kernel's PING after a second of
+ * silence is never acknowledged, and the path turns stale, seconds before
+ * that silence fails it (KWIK_PATH_DEAD).  The session must then send the
+ * ACK it owes on the second path, and, once the application has read, the
+ * window update too, both while the first path is still up: left on the
+ * stale path, they would come only after it failed.
+ */
+static void stale_ack(int fd)
+{
+	uint64_t s = rnd64(), key = rnd64(), sent = 0, got = 0, edge;
+	static char buf[64 * 1024];
+	int fd2, afd = -1, i, up;
+	long long t0;
+	ssize_t n;
+
+	send_open_key(fd, FT_OPEN, s, O.service, 1 << 20, key);
+	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
+		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
+		return;
+	}
+	edge = R.window;
+	fd2 = another_path();
+	if (fd2 < 0)
+		return;
+	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key);
+	if (!watch(fd2, O.timeout, is_open_answer) || R.open_acks != 2) {
+		fprintf(stderr, "%s: no OPEN_ACK on the 2nd path\n", prog);
+		goto out;
+	}
+	afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
+	if (afd < 0)
+		die("accept(AF_KWIK)");
+	/* Fill the window on the first path; the application reads nothing. */
+	for (i = 0; i < 1000 && sent < edge; i++) {
+		while (sent < edge) {
+			size_t len = edge - sent < DATA_MAX ? edge - sent :
+							      DATA_MAX;
+
+			if (send_data(fd, s, sent, 0, len) < 0)
+				goto out;
+			sent += len;
+		}
+		stale_edge = sent;
+		if (!watch(fd, O.timeout, is_all_acked))
+			break;
+		if (R.acked + R.ack_wnd > edge)
+			edge = R.acked + R.ack_wnd;
+	}
+	if (sent != edge || R.acked != sent) {
+		fprintf(stderr, "%s: window not filled: sent %" PRIu64 ", edge %"
+			PRIu64 ", acked %" PRIu64 "\n", prog, sent, edge,
+			R.acked);
+		goto out;
+	}
+	R.moved = 0;
+	mute(fd, true);
+	t0 = now_ms();
+	if (!watch(fd2, 3 * O.timeout, is_ack)) {
+		fprintf(stderr, "%s: no ACK on the 2nd path once the 1st was "
+			"muted\n", prog);
+		goto unmute;
+	}
+	up = session_paths(afd);
+	if (up != 2) {
+		fprintf(stderr, "%s: the ACK on the 2nd path came %lld ms after "
+			"the mute, with %d path(s) up\n", prog, now_ms() - t0,
+			up);
+		goto unmute;
+	}
+	while ((n = recv(afd, buf, sizeof(buf), 0)) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] != 'k')
+				break;
+		if (i < n)
+			break;
+		got += n;
+	}
+	if (got != sent) {
+		fprintf(stderr, "%s: the application read %" PRIu64 " of %"
+			PRIu64 " bytes\n", prog, got, sent);
+		goto unmute;
+	}
+	if (!watch(fd2, 3 * O.timeout, is_window_update)) {
+		fprintf(stderr, "%s: no window update on the 2nd path after "
+			"the read (ack %" PRIu64 " window %u, edge %" PRIu64
+			")\n", prog, R.acked, R.ack_wnd, stale_edge);
+		goto unmute;
+	}
+	up = session_paths(afd);
+	if (up != 2) {
+		fprintf(stderr, "%s: the window update came %lld ms after the "
+			"mute, with %d path(s) up\n", prog, now_ms() - t0, up);
+		goto unmute;
+	}
+	R.moved = 1;
+unmute:
+	mute(fd, false);
+out:
+	send_reset(fd2, s, RR_ABORT);
+	probe(fd2);
+	if (afd >= 0)
+		close(afd);
+	close(fd2);
+}
+
 static void run_client(int fd, const char *sc)
 {
 	uint64_t s;
@@ -939,6 +1115,9 @@ static void run_client(int fd, const char *sc)
 		return;
 	} else if (!strcmp(sc, "resend")) {
 		resend(fd);
+		return;
+	} else if (!strcmp(sc, "stale-ack")) {
+		stale_ack(fd);
 		return;
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
@@ -1215,13 +1394,14 @@ int main(int argc, char **argv)
 
 	printf("peer scenario=%s role=%s hello=%s closed=%d alive=%s resets=%u"
 	       " reason=%d open_acks=%u refused=%u pongs=%u frames=%u"
-	       " kernel_bad=%u session_ok=%s resent=%s\n",
+	       " kernel_bad=%u session_ok=%s resent=%s moved=%s\n",
 	       sc, role, R.hello, R.closed,
 	       R.alive < 0 ? "-" : R.alive ? "1" : "0", R.resets,
 	       R.resets ? (int)R.reason : -1, R.open_acks, R.refused,
 	       R.pongs, R.frames, R.kbad,
 	       R.session_ok < 0 ? "-" : R.session_ok ? "1" : "0",
-	       R.resent < 0 ? "-" : R.resent ? "1" : "0");
+	       R.resent < 0 ? "-" : R.resent ? "1" : "0",
+	       R.moved < 0 ? "-" : R.moved ? "1" : "0");
 	fflush(stdout);
 	if (O.ready)
 		close(open(O.ready, O_CREAT | O_WRONLY, 0644));
