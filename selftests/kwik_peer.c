@@ -108,7 +108,6 @@ static struct {
 	int resent;		/* resend: the closed path's data came again */
 	int moved;		/* stale-ack: ACKs left the stale path */
 	uint32_t ack_wnd;	/* window of the highest ACK */
-	int ack_fd;		/* connection of the last ACK */
 	bool quiet;		/* never acknowledge DATA; log it in rx[] */
 	unsigned int nrx;
 	struct rx_log {
@@ -117,7 +116,7 @@ static struct {
 		uint32_t len;
 	} rx[256];
 } R = { .hello = "none", .alive = -1, .session_ok = -1, .resent = -1,
-	.moved = -1, .ack_fd = -1 };
+	.moved = -1 };
 
 static const char *prog = "kwik_peer";
 static volatile sig_atomic_t stop;
@@ -396,7 +395,6 @@ static void note(int fd, const struct frame *f)
 			R.acked = get64(f->body);
 			R.ack_wnd = get32(f->body + 8);
 		}
-		R.ack_fd = fd;
 		break;
 	case FT_DATA:
 		if (R.quiet) {
@@ -824,8 +822,9 @@ static void resend(int fd)
  * Make @fd's connection stop delivering to us (@on) or deliver again: a
  * socket filter drops every segment with payload before our TCP sees it,
  * so nothing the kernel sends there is acknowledged, while our own frames
- * still reach it (pure ACKs pass).  At the filter, data starts at the TCP
- * header: drop when the length exceeds the header's (doff x 4).
+ * still get through (the kernel's pure ACKs of them pass).  At the
+ * filter, data starts at the TCP header: drop when the length exceeds
+ * the header's (doff x 4).
  */
 static void mute(int fd, bool on)
 {
