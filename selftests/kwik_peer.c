@@ -710,6 +710,36 @@ static void reopen(int fd)
 	close(fd2);
 }
 
+/*
+ * Open session @s on @fd offering window @wnd, then join it from a second
+ * connection with the same OPEN (a re-OPEN: same key, no MAC needed), and
+ * accept it on the -L listener.  Returns the second connection, or -1.
+ */
+static int open_two_paths(int fd, uint64_t s, uint32_t wnd, int *afd)
+{
+	uint64_t key = rnd64();
+	int fd2;
+
+	send_open_key(fd, FT_OPEN, s, O.service, wnd, key);
+	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
+		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
+		return -1;
+	}
+	fd2 = another_path();
+	if (fd2 < 0)
+		return -1;
+	send_open_key(fd2, FT_OPEN, s, O.service, wnd, key);
+	if (!watch(fd2, O.timeout, is_open_answer) || R.open_acks != 2) {
+		fprintf(stderr, "%s: no OPEN_ACK on the 2nd path\n", prog);
+		close(fd2);
+		return -1;
+	}
+	*afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
+	if (*afd < 0)
+		die("accept(AF_KWIK)");
+	return fd2;
+}
+
 /* Bytes of @fd's logged DATA within [0, RESEND_WINDOW) not yet seen again
  * on another connection after @from (an index into R.rx).
  */
@@ -753,30 +783,17 @@ static bool is_resent(const struct frame *f)
  */
 static void resend(int fd)
 {
-	uint64_t s = rnd64(), key = rnd64();
 	static char buf[256 * 1024];
 	unsigned int i, left;
 	int fd2, afd, keep;
+	uint64_t s = rnd64();
 	size_t total;
 	ssize_t n = 0;
 
-	send_open_key(fd, FT_OPEN, s, O.service, RESEND_WINDOW, key);
-	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
-		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
-		return;
-	}
-	fd2 = another_path();
+	fd2 = open_two_paths(fd, s, RESEND_WINDOW, &afd);
 	if (fd2 < 0)
 		return;
-	send_open_key(fd2, FT_OPEN, s, O.service, RESEND_WINDOW, key);
-	if (!watch(fd2, O.timeout, is_open_answer) || R.open_acks != 2) {
-		fprintf(stderr, "%s: no OPEN_ACK on the 2nd path\n", prog);
-		return;
-	}
 	/* The application: more than the window, and no reading. */
-	afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
-	if (afd < 0)
-		die("accept(AF_KWIK)");
 	memset(buf, 'r', sizeof(buf));
 	for (total = 0; total < sizeof(buf); total += n) {
 		n = send(afd, buf + total, sizeof(buf) - total, MSG_NOSIGNAL);
@@ -887,29 +904,17 @@ static int session_paths(int afd)
  */
 static void stale_ack(int fd)
 {
-	uint64_t s = rnd64(), key = rnd64(), sent = 0, got = 0, edge;
+	uint64_t s = rnd64(), sent = 0, got = 0, edge;
 	static char buf[64 * 1024];
-	int fd2, afd = -1, i, up;
+	int fd2, afd, i, up;
 	long long t0;
 	ssize_t n;
 
-	send_open_key(fd, FT_OPEN, s, O.service, 1 << 20, key);
-	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
-		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
-		return;
-	}
-	edge = R.window;
-	fd2 = another_path();
+	fd2 = open_two_paths(fd, s, 1 << 20, &afd);
 	if (fd2 < 0)
 		return;
-	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key);
-	if (!watch(fd2, O.timeout, is_open_answer) || R.open_acks != 2) {
-		fprintf(stderr, "%s: no OPEN_ACK on the 2nd path\n", prog);
-		goto out;
-	}
-	afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
-	if (afd < 0)
-		die("accept(AF_KWIK)");
+	/* Nothing received yet: both OPEN_ACKs offered the same window. */
+	edge = R.window;
 	/* Fill the window on the first path; the application reads nothing. */
 	for (i = 0; i < 1000 && sent < edge; i++) {
 		while (sent < edge) {
@@ -978,8 +983,7 @@ unmute:
 out:
 	send_reset(fd2, s, RR_ABORT);
 	probe(fd2);
-	if (afd >= 0)
-		close(afd);
+	close(afd);
 	close(fd2);
 }
 
