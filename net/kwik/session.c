@@ -343,22 +343,21 @@ static void kwik_session_kick_one(struct kwik_sock *ks)
 	struct kwik_subflow *sf = ks->ack_sf;
 	u32 i;
 
-	if (sf && kwik_session_sf_healthy(sf)) {
+	if (!sf || !kwik_session_sf_healthy(sf)) {
+		sf = NULL;
+		for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+			struct kwik_subflow *c = &ks->sf[i];
+
+			if (kwik_session_sf_healthy(c)) {
+				sf = c;
+				break;
+			}
+			if (!sf && c->path && c->up && c->active)
+				sf = c;
+		}
+	}
+	if (sf)
 		kwik_path_kick(sf->path, sf);
-		return;
-	}
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (kwik_session_sf_healthy(&ks->sf[i])) {
-			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
-			return;
-		}
-	}
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
-			kwik_path_kick(ks->sf[i].path, &ks->sf[i]);
-			return;
-		}
-	}
 }
 
 /*
