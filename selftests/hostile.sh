@@ -60,6 +60,9 @@ C_CASES=(
 	"empty-data||hello=ok closed=1|EPROTO|"
 	"session-zero||hello=ok closed=1|EPROTO|"
 	"truncated||hello=ok closed=1|ECONNRESET|"
+	# TCP urgent data is no part of Kwik: the path closes at once (it
+	# used to stop reading at the mark and fail 5 s later, silent).
+	"urgent||hello=ok closed=1|EPROTO|"
 	"garbage||hello=ok closed=1|EPROTO,EMSGSIZE|"
 	"data-unknown||closed=0 alive=1 resets=1 reason=5|ECONNRESET|1"
 	"reset-unknown||closed=0 alive=1 resets=0|ECONNRESET|1"
@@ -98,6 +101,7 @@ S_CASES=(
 	"oversize||hello=ok closed=1|EMSGSIZE|"
 	"reserved||hello=ok closed=1|EPROTO|"
 	"truncated||hello=ok closed=1|ECONNRESET|"
+	"urgent||hello=ok closed=1|EPROTO|"
 	"garbage||hello=ok closed=1|EPROTO,EMSGSIZE|"
 	"data-unknown||closed=0 alive=1 resets=1 reason=5|ECONNRESET|1"
 	"reset-unknown||closed=0 alive=1 resets=0|ECONNRESET|1"

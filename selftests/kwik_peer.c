@@ -304,6 +304,21 @@ static int send_ping(int fd, uint8_t type, uint64_t stamp)
 	return send_frame(fd, type, 0, 0, b, sizeof(b));
 }
 
+/*
+ * A PING whose last byte goes as TCP urgent data (MSG_OOB): Kwik never
+ * sends any, and a reader of the stream (read_sock) stops at the mark.
+ */
+static int send_ping_urgent(int fd)
+{
+	uint8_t b[HDR_LEN + 8] = { FT_PING };
+
+	put32(b + 4, 8);
+	if (sendall(fd, b, sizeof(b) - 1) < 0)
+		return -1;
+	return send(fd, b + sizeof(b) - 1, 1, MSG_OOB | MSG_NOSIGNAL) == 1 ?
+	       0 : -1;
+}
+
 /* ---- receiving -------------------------------------------------------- */
 
 static int readn(int fd, void *buf, size_t len, long long deadline)
@@ -566,6 +581,7 @@ static const struct scenario scenarios[] = {
 	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
 	{ "resend", 1, "2 paths, data never acked, close the 1st: it must come again on the 2nd" },
 	{ "stale-ack", 1, "2 paths, the ACK path stops delivering: ACKs must come on the 2nd" },
+	{ "urgent", 3, "a PING whose last byte is TCP urgent data" },
 	{ "truncated", 3, "half a DATA frame, then close" },
 	{ "garbage", 3, "4 KiB of random bytes" },
 	{ NULL, 0, NULL }
@@ -1125,6 +1141,8 @@ static void run_client(int fd, const char *sc)
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
 		shutdown(fd, SHUT_WR);
+	} else if (!strcmp(sc, "urgent")) {
+		send_ping_urgent(fd);
 	} else if (!strcmp(sc, "garbage")) {
 		for (i = 0; i < sizeof(junk); i++)
 			junk[i] = rnd64() >> 24;
@@ -1182,6 +1200,8 @@ static void run_server(int fd, const char *sc)
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
 		shutdown(fd, SHUT_WR);
+	} else if (!strcmp(sc, "urgent")) {
+		send_ping_urgent(fd);
 	} else if (!strcmp(sc, "garbage")) {
 		for (i = 0; i < sizeof(junk); i++)
 			junk[i] = rnd64() >> 24;

@@ -17,6 +17,7 @@
 #include <linux/net.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
 #include <linux/uio.h>
 #include <linux/win_minmax.h>
 #include <net/sock.h>
@@ -1203,10 +1204,13 @@ static int kwik_path_read_frame(struct kwik_path *path)
 {
 	struct socket *sock = path->sock;
 	read_descriptor_t desc = { .arg.data = path, .count = 1 };
+	bool urg;
 	int ret;
 
 	lock_sock(sock->sk);
 	ret = sock->ops->read_sock(sock->sk, &desc, kwik_path_rx_actor);
+	urg = sock->sk->sk_protocol == IPPROTO_TCP &&
+	      tcp_sk(sock->sk)->urg_data;
 	release_sock(sock->sk);
 	if (desc.error)
 		return desc.error;
@@ -1214,6 +1218,12 @@ static int kwik_path_read_frame(struct kwik_path *path)
 		return 0;
 	if (ret < 0)
 		return ret;
+	/*
+	 * TCP urgent data is no part of Kwik's stream, and read_sock stops
+	 * at its mark for good: the path could only fall silent.
+	 */
+	if (urg)
+		return -EPROTO;
 	ret = sock_error(sock->sk);
 	if (ret)
 		return ret;
