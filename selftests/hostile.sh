@@ -45,7 +45,9 @@ trap cleanup EXIT
 
 # Scenario tables: NAME|PEER OPTS|tokens the peer's summary must contain|
 # the path's errno when it goes down|minimum rx_dropped ("" = not checked)
-# [|paths the peer opens, default 1].  Errors with a comma accept either.
+# [|paths the peer opens, default 1[|the most times any of them may have
+# been judged stale, from its path-down event]].  Errors with a comma
+# accept either.
 C_CASES=(
 	"bad-version||closed=1|EPROTONOSUPPORT|"
 	"bad-role||closed=1|EPROTO|"
@@ -89,6 +91,13 @@ C_CASES=(
 	# it turned stale, and the window update after the application read,
 	# which would else wait on the stale path until it failed.
 	"stale-ack|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 moved=1|ECONNRESET||2"
+	# A one-way failure: the path keeps hearing the peer's segments, none
+	# acknowledging its data; it must turn stale all the same, and what it
+	# holds must go on a path that joins later, both still up.
+	# Judged stale once: not fresh again whenever TCP's slow path takes
+	# one of the peer's segments (that moves rcv_tstamp; before
+	# delivered_mstamp was read, 3 times in a run).
+	"one-way|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 oneway=1|ECONNRESET||2|1"
 )
 # Client role: NAME|what "kwik_peer app 20" must print (glob, "" = no app)|
 # peer tokens|path errno|minimum rx_dropped.  after-fin: the application
@@ -132,6 +141,15 @@ jpath() {
 # mon_scan NS [ID]: kwik_mon_scan (lib.sh) of NS's monitor output.
 mon_scan() { kwik_mon_scan "$TMP/mon.$1" "${2:-}"; }
 mon_downs() { mon_scan "$@"; echo "$MON_DOWNS"; }
+# mon_stalls NS N: the largest "stalls" of NS's last N path-down events.
+mon_stalls() {
+	local l max=0
+	while IFS= read -r l; do
+		[[ $l =~ \"stalls\":([0-9]+) ]] || continue
+		[ "${BASH_REMATCH[1]}" -le "$max" ] || max=${BASH_REMATCH[1]}
+	done < <(grep '"event":"path-down"' "$TMP/mon.$1" | tail -n "$2")
+	echo "$max"
+}
 _mon_more() { mon_scan "$1" "${3:-}"; [ "$MON_DOWNS" -gt "$2" ]; }
 
 sessions() {	# sessions NS: live sessions in NS
@@ -208,8 +226,8 @@ slab0=$(awk '/^SUnreclaim:/ {print $2}' /proc/meminfo)
 
 # ---- listener role: kwik_peer dials 10.0.1.2:7000 from inside kws1 ----
 ccase() {
-	local name opts want err drop nev line before gerr gdrop why=''
-	IFS='|' read -r name opts want err drop nev <<<"$1"
+	local name opts want err drop nev maxst line before gerr gdrop st why=''
+	IFS='|' read -r name opts want err drop nev maxst <<<"$1"
 	before=$(mon_downs kws1)
 	# shellcheck disable=SC2086
 	line=$(ip netns exec kws1 timeout -k 5 60 "$PEER" $opts -t $((2000 * SLOW)) \
@@ -224,9 +242,14 @@ ccase() {
 			why="path error $gerr, want $err"
 		elif [ -n "$drop" ] && [ "${gdrop:-0}" -lt "$drop" ]; then
 			why="rx_dropped $gdrop, want >= $drop"
+		elif [ -n "$maxst" ] &&
+			st=$(mon_stalls kws1 "${nev:-1}") && [ "$st" -gt "$maxst" ]; then
+			why="a path of the peer's was judged stale $st times, want <= $maxst"
 		fi
 	fi
 	if [ -z "$why" ]; then
+		[ ! -s "$TMP/peer.err" ] || ktap_diag "$(cat "$TMP/peer.err")"
+		[ -z "$maxst" ] || ktap_diag "judged stale at most $st time(s)"
 		ktap_ok "listener role: $name: ${want:-}, path $gerr${drop:+, rx_dropped $gdrop}"
 	else
 		ktap_diag "$why"

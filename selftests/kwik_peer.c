@@ -32,6 +32,9 @@
  *   moved   stale-ack: with the session's ACK path stale (not yet failed),
  *           the ACK it owed came on the other path, and so did the window
  *           update after the application read ("-": not that scenario)
+ *   oneway  one-way: what the kernel gave a path that carries the peer's
+ *           segments but delivers none of its own came again on a path
+ *           joined later, with both paths still up ("-": not that scenario)
  *
  * The exit status is 0 when the peer ran its scenario to the end (what
  * the kernel did is for the test to judge), 1 on a usage or local error.
@@ -107,6 +110,7 @@ static struct {
 	int session_ok;		/* join-badmac, reopen: the session works */
 	int resent;		/* resend: the closed path's data came again */
 	int moved;		/* stale-ack: ACKs left the stale path */
+	int oneway;		/* one-way: the muted path's data came again */
 	uint32_t ack_wnd;	/* window of the highest ACK */
 	bool quiet;		/* never acknowledge DATA; log it in rx[] */
 	unsigned int nrx;
@@ -116,7 +120,7 @@ static struct {
 		uint32_t len;
 	} rx[256];
 } R = { .hello = "none", .alive = -1, .session_ok = -1, .resent = -1,
-	.moved = -1 };
+	.moved = -1, .oneway = -1 };
 
 static const char *prog = "kwik_peer";
 static volatile sig_atomic_t stop;
@@ -321,11 +325,17 @@ static int send_ping_urgent(int fd)
 
 /* ---- receiving -------------------------------------------------------- */
 
+/*
+ * @len bytes by @deadline; once some have come, a second more for the
+ * rest, so that a short deadline cannot leave the stream mid-frame.
+ */
 static int readn(int fd, void *buf, size_t len, long long deadline)
 {
 	uint8_t *p = buf;
 
 	while (len) {
+		if (p != (uint8_t *)buf && deadline < now_ms() + 1000)
+			deadline = now_ms() + 1000;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = deadline - now_ms();
 		ssize_t n;
@@ -581,6 +591,7 @@ static const struct scenario scenarios[] = {
 	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
 	{ "resend", 1, "2 paths, data never acked, close the 1st: it must come again on the 2nd" },
 	{ "stale-ack", 1, "2 paths, the ACK path stops delivering: ACKs must come on the 2nd" },
+	{ "one-way", 1, "a path that delivers nothing but hears PINGs: its data must come on a 2nd" },
 	{ "urgent", 3, "a PING whose last byte is TCP urgent data" },
 	{ "truncated", 3, "half a DATA frame, then close" },
 	{ "garbage", 3, "4 KiB of random bytes" },
@@ -1003,6 +1014,141 @@ out:
 	close(fd2);
 }
 
+/* one-way: bytes of [0, RESEND_WINDOW) not yet seen on @fd2. */
+static bool window_on(int fd2, unsigned int *left)
+{
+	static uint8_t got[RESEND_WINDOW];
+	unsigned int i;
+	uint64_t b;
+
+	memset(got, 0, sizeof(got));
+	for (i = 0; i < R.nrx; i++)
+		if (R.rx[i].fd == fd2)
+			for (b = R.rx[i].dsn; b < R.rx[i].dsn + R.rx[i].len &&
+			     b < RESEND_WINDOW; b++)
+				got[b] = 1;
+	*left = 0;
+	for (b = 0; b < RESEND_WINDOW; b++)
+		*left += !got[b];
+	return !*left;
+}
+
+static int oneway_fd2 = -1;
+static bool is_window_on(const struct frame *f)
+{
+	unsigned int left;
+
+	return f->type == FT_DATA && window_on(oneway_fd2, &left);
+}
+
+/*
+ * watch(@fd, @ms, @pred) while PINGing @pfd every PING_EVERY_MS: the
+ * kernel's lower connection there keeps hearing segments from us, far
+ * more often than the 20 ms of silence that would make it stale.
+ */
+#define PING_EVERY_MS	5
+static bool watch_pinging(int fd, int pfd, int ms,
+			  bool (*pred)(const struct frame *))
+{
+	long long end = now_ms() + ms;
+
+	while (!R.closed && !stop && now_ms() < end) {
+		if (send_ping(pfd, FT_PING, (uint64_t)now_ms()) < 0)
+			return false;
+		if (watch(fd, PING_EVERY_MS, pred))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A one-way failure: the only path stops delivering to the peer (mute())
+ * once the application has written, while the peer keeps PINGing there,
+ * so the kernel's lower connection hears a segment every few ms and none
+ * acknowledges its data.  The path must turn stale all the same, and
+ * when a second path joins (half a second later), what the session gave
+ * the first must come again on it, while the first is still up: it
+ * never falls silent, so nothing else would ever fail it.
+ */
+static void one_way(int fd)
+{
+	static char buf[256 * 1024];
+	uint64_t s = rnd64(), key = rnd64();
+	unsigned int left;
+	int fd2, afd, up;
+	long long tmute, t0;
+	size_t total;
+	ssize_t n = 0;
+
+	send_open_key(fd, FT_OPEN, s, O.service, RESEND_WINDOW, key);
+	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
+		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
+		return;
+	}
+	afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
+	if (afd < 0)
+		die("accept(AF_KWIK)");
+	mute(fd, true);
+	tmute = now_ms();
+	memset(buf, 'w', sizeof(buf));
+	for (total = 0; total < sizeof(buf); total += n) {
+		n = send(afd, buf + total, sizeof(buf) - total, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+	}
+	if (total <= RESEND_WINDOW) {
+		fprintf(stderr, "%s: the application queued only %zu bytes\n",
+			prog, total);
+		goto out;
+	}
+	R.oneway = 0;
+	R.quiet = true;
+	/* The second path: connect, HELLO and re-OPEN, PINGing the first. */
+	watch_pinging(fd, fd, 500, NULL);
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd2 < 0 || connect(fd2, (struct sockaddr *)&peer_addr,
+			       sizeof(peer_addr)) < 0)
+		die("another connection");
+	nodelay(fd2);
+	send_hello(fd2, 1, 0);
+	if (!watch_pinging(fd2, fd, O.timeout, is_hello)) {
+		fprintf(stderr, "%s: no HELLO on the 2nd path\n", prog);
+		goto out2;
+	}
+	send_open_key(fd2, FT_OPEN, s, O.service, RESEND_WINDOW, key);
+	if (!watch_pinging(fd2, fd, O.timeout, is_open_answer) ||
+	    R.open_acks != 2) {
+		fprintf(stderr, "%s: no OPEN_ACK on the 2nd path\n", prog);
+		goto out2;
+	}
+	oneway_fd2 = fd2;
+	t0 = now_ms();
+	if (!watch_pinging(fd2, fd, 3 * O.timeout, is_window_on)) {
+		window_on(fd2, &left);
+		fprintf(stderr, "%s: %u bytes of the window never came on the "
+			"2nd path (%u DATA frames there)\n", prog, left, R.nrx);
+		goto out2;
+	}
+	up = session_paths(afd);
+	if (up != 2) {
+		fprintf(stderr, "%s: the data came again with %d path(s) up\n",
+			prog, up);
+		goto out2;
+	}
+	R.oneway = 1;
+	fprintf(stderr, "%s: one-way: the window came on the 2nd path %lld ms"
+		" after it joined, %lld ms after the mute\n", prog,
+		now_ms() - t0, now_ms() - tmute);
+out2:
+	R.quiet = false;
+	send_reset(fd2, s, RR_ABORT);
+	probe(fd2);
+	close(fd2);
+out:
+	mute(fd, false);
+	close(afd);
+}
+
 static void run_client(int fd, const char *sc)
 {
 	uint64_t s;
@@ -1137,6 +1283,9 @@ static void run_client(int fd, const char *sc)
 		return;
 	} else if (!strcmp(sc, "stale-ack")) {
 		stale_ack(fd);
+		return;
+	} else if (!strcmp(sc, "one-way")) {
+		one_way(fd);
 		return;
 	} else if (!strcmp(sc, "truncated")) {
 		send_raw(fd, FT_DATA, 0, 0, 1000, rnd64(), junk, 20);
@@ -1417,14 +1566,15 @@ int main(int argc, char **argv)
 
 	printf("peer scenario=%s role=%s hello=%s closed=%d alive=%s resets=%u"
 	       " reason=%d open_acks=%u refused=%u pongs=%u frames=%u"
-	       " kernel_bad=%u session_ok=%s resent=%s moved=%s\n",
+	       " kernel_bad=%u session_ok=%s resent=%s moved=%s oneway=%s\n",
 	       sc, role, R.hello, R.closed,
 	       R.alive < 0 ? "-" : R.alive ? "1" : "0", R.resets,
 	       R.resets ? (int)R.reason : -1, R.open_acks, R.refused,
 	       R.pongs, R.frames, R.kbad,
 	       R.session_ok < 0 ? "-" : R.session_ok ? "1" : "0",
 	       R.resent < 0 ? "-" : R.resent ? "1" : "0",
-	       R.moved < 0 ? "-" : R.moved ? "1" : "0");
+	       R.moved < 0 ? "-" : R.moved ? "1" : "0",
+	       R.oneway < 0 ? "-" : R.oneway ? "1" : "0");
 	fflush(stdout);
 	if (O.ready)
 		close(open(O.ready, O_CREAT | O_WRONLY, 0644));

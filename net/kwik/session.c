@@ -900,15 +900,34 @@ static u64 kwik_join_mac(struct kwik_sock *ks, u64 nonce)
 	return siphash_2u64(nonce, ks->id, &key);
 }
 
-/* A subflow is usable in both directions now: no more waiting for paths. */
+static void kwik_session_reinject(struct kwik_sock *ks,
+				  struct kwik_subflow *sf);
+static bool kwik_session_other_usable(struct kwik_sock *ks,
+				      struct kwik_subflow *sf);
+
+/*
+ * A subflow is usable in both directions now: no more waiting for paths.
+ * A path that turned stale while it had no other to resend on did not
+ * resend (kwik_session_path_stale()); now there is one.
+ */
 static void kwik_session_sf_active(struct kwik_sock *ks,
 				   struct kwik_subflow *sf)
 {
+	u32 i;
+
 	sf->active = true;
 	if (ks->nopath_deadline) {
 		ks->nopath_deadline = 0;
 		kwik_session_disarm(ks);
 		kwik_session_rearm(ks);
+	}
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		struct kwik_subflow *o = &ks->sf[i];
+
+		if (o != sf && o->path && o->active &&
+		    kwik_path_stale(o->path) &&
+		    kwik_session_other_usable(ks, o))
+			kwik_session_reinject(ks, o);
 	}
 	kwik_session_kick(ks);
 }
@@ -1567,9 +1586,6 @@ void kwik_session_join_path(struct kwik_net *kn, struct kwik_path *path)
 	}
 	kvfree(list);
 }
-
-static void kwik_session_reinject(struct kwik_sock *ks,
-				  struct kwik_subflow *sf);
 
 /*
  * Is there a path besides @sf's to resend on?  Resending on the stale

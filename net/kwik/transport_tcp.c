@@ -156,11 +156,19 @@ static int kwik_tcp_accept(struct socket *lsock, struct socket **res)
 /*
  * How long ago the oldest unacknowledged segment was (last) sent, and
  * whether it may have reached the peer alone: a receiver delays the ACK
- * of a lone segment, not of a second one soon after it.  Under the
- * socket's spinlock: ACK processing trims the retransmit queue.
+ * of a lone segment, not of a second one soon after it.  And the age of
+ * the last ACK that acknowledged (or SACKed) data: rcv_tstamp also moves
+ * for a segment of the peer's that acknowledges nothing new whenever
+ * TCP's slow path takes it, so a path that hears the peer but delivers
+ * nothing of ours (a one-way failure) would turn fresh again with such
+ * segments.  delivered_mstamp is also set when data leaves an idle
+ * connection, so data sent on an idle connection keeps rcv_tstamp's age.
+ * Under the socket's spinlock: ACK processing trims the retransmit queue
+ * and moves delivered_mstamp.
  */
 static void kwik_tcp_oldest(struct sock *sk, struct kwik_path_metrics *m)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *head, *next;
 	u64 now, sent;
 	bool slow;
@@ -169,6 +177,10 @@ static void kwik_tcp_oldest(struct sock *sk, struct kwik_path_metrics *m)
 	head = tcp_rtx_queue_head(sk);
 	if (head) {
 		now = tcp_clock_us();
+		if (now > tp->delivered_mstamp)
+			m->ack_age_us = max_t(u32, m->ack_age_us,
+					      min_t(u64, now - tp->delivered_mstamp,
+						    U32_MAX));
 		sent = tcp_skb_timestamp_us(head);
 		/* Paced skbs carry their departure time: maybe ahead. */
 		m->oldest_us = now > sent ? min_t(u64, now - sent, U32_MAX) : 1;
