@@ -1068,7 +1068,8 @@ static bool watch_pinging(int fd, int pfd, int ms,
  * acknowledges its data.  The path must turn stale all the same, and
  * when a second path joins (half a second later), what the session gave
  * the first must come again on it, while the first is still up: it
- * never falls silent, so nothing else would ever fail it.
+ * never falls silent, so nothing else would ever fail it.  The PINGs go
+ * on 2.5 s more, for the test to see that the path stayed stale.
  */
 static void one_way(int fd)
 {
@@ -1088,6 +1089,8 @@ static void one_way(int fd)
 	afd = accept4(klfd, NULL, NULL, SOCK_NONBLOCK);
 	if (afd < 0)
 		die("accept(AF_KWIK)");
+	/* Acknowledge the OPEN_ACK now, not after a delayed-ACK timer. */
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
 	mute(fd, true);
 	tmute = now_ms();
 	memset(buf, 'w', sizeof(buf));
@@ -1129,16 +1132,17 @@ static void one_way(int fd)
 			"2nd path (%u DATA frames there)\n", prog, left, R.nrx);
 		goto out2;
 	}
-	up = session_paths(afd);
-	if (up != 2) {
-		fprintf(stderr, "%s: the data came again with %d path(s) up\n",
-			prog, up);
-		goto out2;
-	}
-	R.oneway = 1;
 	fprintf(stderr, "%s: one-way: the window came on the 2nd path %lld ms"
 		" after it joined, %lld ms after the mute\n", prog,
 		now_ms() - t0, now_ms() - tmute);
+	/* PINGs for a while more: the stale path must stay stale. */
+	watch_pinging(fd2, fd, 2500, NULL);
+	up = session_paths(afd);
+	if (up != 2) {
+		fprintf(stderr, "%s: %d path(s) up at the end\n", prog, up);
+		goto out2;
+	}
+	R.oneway = 1;
 out2:
 	R.quiet = false;
 	send_reset(fd2, s, RR_ABORT);

@@ -521,6 +521,15 @@ static void kwik_path_tell(struct kwik_path *path, enum kwik_path_news news,
 }
 
 /*
+ * Data went out on an idle connection and no ACK came since: the
+ * transport says so (TCP), or no ACK came since the path turned busy.
+ */
+static bool kwik_path_idle_start(const struct kwik_path *path, u32 busy_us)
+{
+	return path->m.idle_start || busy_us <= path->m.ack_age_us;
+}
+
+/*
  * How long the lower connection has waited for an ACK (returned), and how
  * long it may (*limit) before the path is stale.  While ACKs are coming
  * (data was outstanding at the last one), the next is due within srtt +
@@ -537,9 +546,12 @@ static u32 kwik_path_wait_us(const struct kwik_path *path, u32 *limit)
 	u32 lim = path->m.srtt_us + 4 * path->m.rttvar_us +
 		  path->m.ack_delay_us;
 
-	if (busy_us <= path->m.ack_age_us)
+	if (kwik_path_idle_start(path, busy_us))
 		lim += path->m.srtt_us + KWIK_STALE_MIN_US;
 	*limit = max_t(u32, lim, KWIK_STALE_MIN_US);
+	/* The transport knows when the data left: more exact than busy_since. */
+	if (path->m.idle_start)
+		return path->m.ack_age_us;
 	return min(busy_us, path->m.ack_age_us);
 }
 
@@ -563,7 +575,8 @@ static u32 kwik_path_overdue_us(const struct kwik_path *path)
 	u32 seg, ack;
 
 	if (!m->oldest_us || m->oldest_alone ||
-	    jiffies_to_usecs(jiffies - path->busy_since) <= m->ack_age_us)
+	    kwik_path_idle_start(path, jiffies_to_usecs(jiffies -
+							path->busy_since)))
 		return U32_MAX;
 	seg = m->srtt_us + max(4 * m->rttvar_us, KWIK_STALE_SLACK_US) +
 	      m->ack_delay_us;

@@ -36,6 +36,9 @@ struct kwik_path_metrics {
 	u32 inflight_bytes;		/* sent, not yet acknowledged */
 	u32 retrans_ppm;
 	u32 ack_age_us;			/* since the lower socket's last ACK */
+	bool idle_start;		/* ... none since data left it idle:
+					 * ack_age_us counts from then
+					 */
 	u32 oldest_us;			/* oldest unacked segment out; 0: n/a */
 	bool oldest_alone;		/* ... its ACK may be a delayed one */
 	u32 ack_delay_us;		/* the peer may hold any ACK this long */

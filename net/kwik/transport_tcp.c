@@ -161,10 +161,12 @@ static int kwik_tcp_accept(struct socket *lsock, struct socket **res)
  * for a segment of the peer's that acknowledges nothing new whenever
  * TCP's slow path takes it, so a path that hears the peer but delivers
  * nothing of ours (a one-way failure) would turn fresh again with such
- * segments.  delivered_mstamp is also set when data leaves an idle
- * connection, so data sent on an idle connection keeps rcv_tstamp's age.
- * Under the socket's spinlock: ACK processing trims the retransmit queue
- * and moves delivered_mstamp.
+ * segments.  Data leaving an idle connection (nothing in flight: after
+ * an idle spell, or after the peer's window held it) sets delivered_mstamp
+ * and first_tx_mstamp to its departure: while they are equal nothing was
+ * delivered since, and the age counts from that departure, as an idle
+ * start (kwik_path_wait_us()).  Under the socket's spinlock: ACK
+ * processing trims the retransmit queue and moves both stamps.
  */
 static void kwik_tcp_oldest(struct sock *sk, struct kwik_path_metrics *m)
 {
@@ -177,10 +179,15 @@ static void kwik_tcp_oldest(struct sock *sk, struct kwik_path_metrics *m)
 	head = tcp_rtx_queue_head(sk);
 	if (head) {
 		now = tcp_clock_us();
-		if (now > tp->delivered_mstamp)
+		if (tp->delivered_mstamp == tp->first_tx_mstamp) {
+			m->idle_start = true;
+			m->ack_age_us = now > tp->first_tx_mstamp ?
+				min_t(u64, now - tp->first_tx_mstamp, U32_MAX) : 0;
+		} else if (now > tp->delivered_mstamp) {
 			m->ack_age_us = max_t(u32, m->ack_age_us,
 					      min_t(u64, now - tp->delivered_mstamp,
 						    U32_MAX));
+		}
 		sent = tcp_skb_timestamp_us(head);
 		/* Paced skbs carry their departure time: maybe ahead. */
 		m->oldest_us = now > sent ? min_t(u64, now - sent, U32_MAX) : 1;
