@@ -791,6 +791,29 @@ static bool resend_done(int gone, unsigned int from, unsigned int *left)
 	return !*left;
 }
 
+/*
+ * The application of session @afd queues more than RESEND_WINDOW bytes
+ * of @fill (as much as its send buffer takes) and reads nothing.
+ */
+static bool app_overfill(int afd, char fill)
+{
+	static char buf[256 * 1024];
+	size_t total;
+	ssize_t n = 0;
+
+	memset(buf, fill, sizeof(buf));
+	for (total = 0; total < sizeof(buf); total += n) {
+		n = send(afd, buf + total, sizeof(buf) - total, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+	}
+	if (total > RESEND_WINDOW)
+		return true;
+	fprintf(stderr, "%s: the application queued only %zu bytes\n", prog,
+		total);
+	return false;
+}
+
 static unsigned int resend_from;
 static int resend_gone;
 static bool is_resent(const struct frame *f)
@@ -810,26 +833,14 @@ static bool is_resent(const struct frame *f)
  */
 static void resend(int fd)
 {
-	static char buf[256 * 1024];
 	unsigned int i, left;
 	int fd2, afd, keep;
 	uint64_t s = rnd64();
-	size_t total;
-	ssize_t n = 0;
 
 	fd2 = open_two_paths(fd, s, RESEND_WINDOW, &afd);
 	if (fd2 < 0)
 		return;
-	/* The application: more than the window, and no reading. */
-	memset(buf, 'r', sizeof(buf));
-	for (total = 0; total < sizeof(buf); total += n) {
-		n = send(afd, buf + total, sizeof(buf) - total, MSG_NOSIGNAL);
-		if (n <= 0)
-			break;
-	}
-	if (total <= RESEND_WINDOW) {
-		fprintf(stderr, "%s: the application queued only %zu bytes\n",
-			prog, total);
+	if (!app_overfill(afd, 'r')) {
 		close(afd);
 		return;
 	}
@@ -1073,13 +1084,10 @@ static bool watch_pinging(int fd, int pfd, int ms,
  */
 static void one_way(int fd)
 {
-	static char buf[256 * 1024];
 	uint64_t s = rnd64(), key = rnd64();
 	unsigned int left;
 	int fd2, afd, up;
 	long long tmute, t0;
-	size_t total;
-	ssize_t n = 0;
 
 	send_open_key(fd, FT_OPEN, s, O.service, RESEND_WINDOW, key);
 	if (!wait_answer(fd) || R.open_acks != 1 || klfd < 0) {
@@ -1093,17 +1101,8 @@ static void one_way(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
 	mute(fd, true);
 	tmute = now_ms();
-	memset(buf, 'w', sizeof(buf));
-	for (total = 0; total < sizeof(buf); total += n) {
-		n = send(afd, buf + total, sizeof(buf) - total, MSG_NOSIGNAL);
-		if (n <= 0)
-			break;
-	}
-	if (total <= RESEND_WINDOW) {
-		fprintf(stderr, "%s: the application queued only %zu bytes\n",
-			prog, total);
+	if (!app_overfill(afd, 'w'))
 		goto out;
-	}
 	R.oneway = 0;
 	R.quiet = true;
 	/* The second path: connect, HELLO and re-OPEN, PINGing the first. */
