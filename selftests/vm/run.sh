@@ -221,7 +221,10 @@ if boot_crashed_alone; then
 	echo "# the VM's kernel crashed before any test, kwik.ko not loaded; booting again:"
 	grep -E -m 8 'Oops|BUG|RIP:|Kernel panic' "$out/console.log" | sed 's/^/#   /'
 	mv "$out/console.log" "$out/console.crash.log"
-	rm -f "$out/tap" "$out/qemu.log" "$out/dmesg"
+	# Emptied, not removed: tail -f gives up at once on a missing file,
+	# and the second boot's results would not be shown.
+	: >"$out/tap"
+	rm -f "$out/qemu.log" "$out/dmesg"
 	boot_vm
 fi
 
