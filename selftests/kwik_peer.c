@@ -334,8 +334,6 @@ static int readn(int fd, void *buf, size_t len, long long deadline)
 	uint8_t *p = buf;
 
 	while (len) {
-		if (p != (uint8_t *)buf && deadline < now_ms() + 1000)
-			deadline = now_ms() + 1000;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = deadline - now_ms();
 		ssize_t n;
@@ -355,6 +353,8 @@ static int readn(int fd, void *buf, size_t len, long long deadline)
 				continue;
 			return -1;
 		}
+		if (p == (uint8_t *)buf && deadline < now_ms() + 1000)
+			deadline = now_ms() + 1000;
 		p += n;
 		len -= n;
 	}
@@ -643,8 +643,33 @@ static bool session_works(int fd, uint64_t s)
 	return watch(fd, O.timeout, is_data_acked) && R.acked == 10;
 }
 
-/* A second (third...) path to the listener, HELLO done; -1 if refused. */
-static int another_path(void)
+/*
+ * watch(@fd, @ms, @pred) while PINGing @pfd (if >= 0) every PING_EVERY_MS:
+ * the kernel's lower connection there keeps hearing segments from us,
+ * far more often than the 20 ms of silence that would make it stale.
+ */
+#define PING_EVERY_MS	5
+static bool watch_pinging(int fd, int pfd, int ms,
+			  bool (*pred)(const struct frame *))
+{
+	long long end = now_ms() + ms;
+
+	if (pfd < 0)
+		return watch(fd, ms, pred);
+	while (!R.closed && !stop && now_ms() < end) {
+		if (send_ping(pfd, FT_PING, (uint64_t)now_ms()) < 0)
+			return false;
+		if (watch(fd, PING_EVERY_MS, pred))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A second (third...) path to the listener, HELLO done, PINGing @pfd
+ * meanwhile (if >= 0); -1 if refused.
+ */
+static int another_path(int pfd)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -653,7 +678,7 @@ static int another_path(void)
 		die("another connection");
 	nodelay(fd);
 	send_hello(fd, 1, 0);
-	if (!watch(fd, O.timeout, is_hello)) {
+	if (!watch_pinging(fd, pfd, O.timeout, is_hello)) {
 		R.hello = "bad";
 		close(fd);
 		return -1;
@@ -675,7 +700,7 @@ static void join_badmac(int fd)
 		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
 		return;
 	}
-	fd2 = another_path();
+	fd2 = another_path(-1);
 	if (fd2 < 0)
 		return;
 	R.resets = 0;
@@ -717,7 +742,7 @@ static void reopen(int fd)
 		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
 		return;
 	}
-	fd2 = another_path();
+	fd2 = another_path(-1);
 	if (fd2 < 0)
 		return;
 	send_open_key(fd2, FT_OPEN, s, O.service, 1 << 20, key ^ 1);
@@ -726,7 +751,7 @@ static void reopen(int fd)
 	watch(fd2, O.timeout, is_open_answer);
 	close(fd);
 	R.session_ok = session_works(fd2, s);
-	fd3 = another_path();
+	fd3 = another_path(-1);
 	if (fd3 >= 0) {
 		send_open_key(fd3, FT_OPEN, s, O.service, 1 << 20, key);
 		no_answer(fd3);
@@ -752,7 +777,7 @@ static int open_two_paths(int fd, uint64_t s, uint32_t wnd, int *afd)
 		fprintf(stderr, "%s: no OPEN_ACK (-L?)\n", prog);
 		return -1;
 	}
-	fd2 = another_path();
+	fd2 = another_path(-1);
 	if (fd2 < 0)
 		return -1;
 	send_open_key(fd2, FT_OPEN, s, O.service, wnd, key);
@@ -1053,26 +1078,6 @@ static bool is_window_on(const struct frame *f)
 }
 
 /*
- * watch(@fd, @ms, @pred) while PINGing @pfd every PING_EVERY_MS: the
- * kernel's lower connection there keeps hearing segments from us, far
- * more often than the 20 ms of silence that would make it stale.
- */
-#define PING_EVERY_MS	5
-static bool watch_pinging(int fd, int pfd, int ms,
-			  bool (*pred)(const struct frame *))
-{
-	long long end = now_ms() + ms;
-
-	while (!R.closed && !stop && now_ms() < end) {
-		if (send_ping(pfd, FT_PING, (uint64_t)now_ms()) < 0)
-			return false;
-		if (watch(fd, PING_EVERY_MS, pred))
-			return true;
-	}
-	return false;
-}
-
-/*
  * A one-way failure: the only path stops delivering to the peer (mute())
  * once the application has written, while the peer keeps PINGing there,
  * so the kernel's lower connection hears a segment every few ms and none
@@ -1107,15 +1112,10 @@ static void one_way(int fd)
 	R.quiet = true;
 	/* The second path: connect, HELLO and re-OPEN, PINGing the first. */
 	watch_pinging(fd, fd, 500, NULL);
-	fd2 = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd2 < 0 || connect(fd2, (struct sockaddr *)&peer_addr,
-			       sizeof(peer_addr)) < 0)
-		die("another connection");
-	nodelay(fd2);
-	send_hello(fd2, 1, 0);
-	if (!watch_pinging(fd2, fd, O.timeout, is_hello)) {
-		fprintf(stderr, "%s: no HELLO on the 2nd path\n", prog);
-		goto out2;
+	fd2 = another_path(fd);
+	if (fd2 < 0) {
+		R.quiet = false;
+		goto out;
 	}
 	send_open_key(fd2, FT_OPEN, s, O.service, RESEND_WINDOW, key);
 	if (!watch_pinging(fd2, fd, O.timeout, is_open_answer) ||
