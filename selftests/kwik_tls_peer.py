@@ -9,6 +9,11 @@ the path comes up, and once the file TRIGGER exists misbehaves:
   close-notify  sends a TLS close_notify alert        (client: ECONNRESET)
   garbage       writes a bogus application-data record
                 below TLS on the TCP socket            (client: EBADMSG)
+  urgent        sends a valid record (a PING) whose last
+                byte goes as TCP urgent data (MSG_OOB) (client: EPROTO)
+
+TLS runs over memory BIOs, so that the records' bytes can be sent as
+the mode needs.
 
 It never accepts a session (JOINs are ignored), so a client session keeps
 using its other paths.  Prints "up" when the HELLO exchange is done and
@@ -25,6 +30,53 @@ import time
 
 HDR = struct.Struct(">BBHIQ")          # type, flags, reserved, len, session
 FT_HELLO, FT_PING, FT_PONG = 1, 7, 8
+
+
+class Tls:
+    """A server-side TLS connection over a socket, through memory BIOs."""
+
+    def __init__(self, ctx, raw):
+        self.raw = raw
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out, server_side=True)
+        self._call(self.obj.do_handshake)
+
+    def flush(self):
+        data = self.out.read()
+        if data:
+            self.raw.sendall(data)
+
+    def _call(self, fn, *args):
+        while True:
+            try:
+                ret = fn(*args)
+                self.flush()
+                return ret
+            except ssl.SSLWantReadError:
+                self.flush()
+                data = self.raw.recv(16384)
+                if not data:
+                    raise EOFError
+                self.inc.write(data)
+
+    def readable(self, timeout):
+        return (self.obj.pending() or self.inc.pending or
+                select.select([self.raw], [], [], timeout)[0])
+
+    def recv(self, n):
+        try:
+            return self._call(self.obj.read, n)
+        except ssl.SSLZeroReturnError:
+            return b""
+
+    def sendall(self, data):
+        self.obj.write(data)
+        self.flush()
+
+    def record(self, data):
+        """The bytes of the records carrying data, not sent."""
+        self.obj.write(data)
+        return self.out.read()
 
 
 def read_exact(s, n):
@@ -47,7 +99,7 @@ def main():
     ap.add_argument("listen")
     ap.add_argument("cert")
     ap.add_argument("key")
-    ap.add_argument("mode", choices=["close-notify", "garbage"])
+    ap.add_argument("mode", choices=["close-notify", "garbage", "urgent"])
     ap.add_argument("trigger")
     a = ap.parse_args()
 
@@ -63,8 +115,8 @@ def main():
     ls.listen(1)
     print("listening", flush=True)
     raw, _ = ls.accept()
-    s = ctx.wrap_socket(raw, server_side=True)
-    s.settimeout(10)
+    raw.settimeout(10)
+    s = Tls(ctx, raw)
 
     ftype, _ = read_frame(s)
     if ftype != FT_HELLO:
@@ -75,7 +127,7 @@ def main():
     print("up", flush=True)
 
     while not os.path.exists(a.trigger):
-        if not s.pending() and not select.select([s], [], [], 0.1)[0]:
+        if not s.readable(0.1):
             continue
         try:
             ftype, body = read_frame(s)
@@ -86,20 +138,25 @@ def main():
 
     if a.mode == "close-notify":
         try:
-            s.unwrap()                  # sends close_notify, awaits one
+            s.obj.unwrap()              # sends close_notify, awaits one
         except (OSError, ssl.SSLError):
             pass                        # the client just closes
-    else:
+        s.flush()
+    elif a.mode == "garbage":
         # A record header for 64 bytes of application data that no key
         # made: the client's kTLS cannot authenticate it.
-        os.write(s.fileno(), bytes([23, 3, 3, 0, 64]) + os.urandom(64))
+        raw.sendall(bytes([23, 3, 3, 0, 64]) + os.urandom(64))
+    else:
+        rec = s.record(HDR.pack(FT_PING, 0, 0, 8, 0) + b"urgent!!")
+        raw.sendall(rec[:-1])
+        raw.send(rec[-1:], socket.MSG_OOB)
     print("done", a.mode, flush=True)
     # Wait for the client to close the path.
     deadline = time.time() + 30
-    while s.fileno() >= 0 and time.time() < deadline:
-        if select.select([s.fileno()], [], [], 1)[0]:
+    while time.time() < deadline:
+        if select.select([raw], [], [], 1)[0]:
             try:
-                if not os.read(s.fileno(), 4096):
+                if not raw.recv(4096):
                     break
             except OSError:
                 break

@@ -14,6 +14,8 @@
 # lets a session join, and once told to (a trigger file), mid-transfer:
 #   close-notify  a TLS close_notify alert        -> path 2 down ECONNRESET
 #   garbage       a record no key made, below TLS -> path 2 down EBADMSG
+#   urgent        a valid record, its last byte
+#                 sent as TCP urgent data         -> path 2 down EPROTO
 # (in "kwikctl path show" and in the path-down event "kwikctl monitor"
 # prints).
 # A kwik_xfer echo session of 2 MiB each way over service 7 opens first
@@ -69,8 +71,8 @@ _mon_joined() {
 		$4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink
 }
 
-MODES="close-notify:ECONNRESET garbage:EBADMSG"
-ktap_plan 8
+MODES="close-notify:ECONNRESET garbage:EBADMSG urgent:EPROTO"
+ktap_plan 12
 
 why=$(kwik_tls_skip_reason)
 if [ -n "$why" ]; then

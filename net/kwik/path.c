@@ -927,6 +927,17 @@ static void kwik_path_hs_finish(struct kwik_path *path)
 
 /* ---- Receive ---- */
 
+/*
+ * Kwik never sends TCP urgent data (wire-format.rst): receiving any is a
+ * protocol error.  It also wedges a reader: read_sock, and kTLS's record
+ * parser when it copies, stop at the urgent mark for good.
+ */
+static bool kwik_path_urgent(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP &&
+	       READ_ONCE(tcp_sk(sk)->urg_data);
+}
+
 static int kwik_path_read(struct kwik_path *path, void *buf, size_t len)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
@@ -942,6 +953,8 @@ static int kwik_path_read(struct kwik_path *path, void *buf, size_t len)
 				     MSG_DONTWAIT);
 	if (ret == 0)
 		return -ECONNRESET;	/* peer closed the path */
+	if (ret == -EAGAIN && kwik_path_urgent(path->sock->sk))
+		return -EPROTO;
 	return ret;
 }
 
@@ -1222,8 +1235,7 @@ static int kwik_path_read_frame(struct kwik_path *path)
 
 	lock_sock(sock->sk);
 	ret = sock->ops->read_sock(sock->sk, &desc, kwik_path_rx_actor);
-	urg = sock->sk->sk_protocol == IPPROTO_TCP &&
-	      tcp_sk(sock->sk)->urg_data;
+	urg = kwik_path_urgent(sock->sk);
 	release_sock(sock->sk);
 	if (desc.error)
 		return desc.error;
@@ -1231,10 +1243,6 @@ static int kwik_path_read_frame(struct kwik_path *path)
 		return 0;
 	if (ret < 0)
 		return ret;
-	/*
-	 * TCP urgent data is no part of Kwik's stream, and read_sock stops
-	 * at its mark for good: the path could only fall silent.
-	 */
 	if (urg)
 		return -EPROTO;
 	ret = sock_error(sock->sk);
