@@ -47,10 +47,10 @@ kc() { ip netns exec "$1" "$KWIKCTL" "${@:2}"; }
 
 # pbytes ID: tx_bytes + rx_bytes of client path ID (0 if absent); pure
 # bash on kwikctl's compact JSON (python per poll is slow under TCG).
-declare -A PTX PRX PSTATE
+declare -A PTX PRX PSTATE PSTALL
 pstats() {
 	local js obj id
-	PTX=() PRX=() PSTATE=()
+	PTX=() PRX=() PSTATE=() PSTALL=()
 	js=$(kc kwc -j path show 2>/dev/null) || return 1
 	js=${js#[}
 	while [[ $js =~ \{\"id\":([0-9]+)(.*) ]]; do
@@ -61,6 +61,7 @@ pstats() {
 		[[ $obj =~ \"state\":\"([a-z]+)\" ]] && PSTATE[$id]=${BASH_REMATCH[1]}
 		[[ $obj =~ \"tx_bytes\":([0-9]+) ]] && PTX[$id]=${BASH_REMATCH[1]}
 		[[ $obj =~ \"rx_bytes\":([0-9]+) ]] && PRX[$id]=${BASH_REMATCH[1]}
+		[[ $obj =~ \"stalls\":([0-9]+) ]] && PSTALL[$id]=${BASH_REMATCH[1]}
 	done
 }
 ptotal() {	# bytes moved by every client path
@@ -120,8 +121,8 @@ topo() {
 # so however slow the machine (a debug kernel takes seconds for "ip link
 # set down") the action lands on a live session and the second half must
 # flow on what the action left.  Sets WHY on failure; per-path byte
-# deltas of the session in DTX[id].
-declare -A DTX BASE_TX
+# deltas of the session in DTX[id], times judged stale in DST[id].
+declare -A DTX BASE_TX DST BASE_ST
 WHY=
 AFTER_ACTION=
 echo_xfer() {
@@ -131,8 +132,10 @@ echo_xfer() {
 	rm -f "$TMP/go"
 	[ -z "$action" ] || hold=(--hold "$TMP/go")
 	pstats
-	BASE_TX=()
-	for id in "${!PTX[@]}"; do BASE_TX[$id]=${PTX[$id]}; done
+	BASE_TX=() BASE_ST=()
+	for id in "${!PTX[@]}"; do
+		BASE_TX[$id]=${PTX[$id]} BASE_ST[$id]=${PSTALL[$id]:-0}
+	done
 	rm -f "$TMP/ready"
 	ip netns exec kws1 "$XFER" server -s "$SVC" -c 1 -t "$BOUND" \
 		--ready "$TMP/ready" >"$TMP/srv.out" 2>&1 &
@@ -155,9 +158,10 @@ echo_xfer() {
 	wait "$spid" || src=$?
 	kwik_stall_done
 	pstats
-	DTX=()
+	DTX=() DST=()
 	for id in "${!PTX[@]}"; do
 		DTX[$id]=$((PTX[$id] - ${BASE_TX[$id]:-0}))
+		DST[$id]=$((${PSTALL[$id]:-0} - ${BASE_ST[$id]:-0}))
 	done
 	local ctx crx cdt cdr stx srx sdt sdr
 	ctx=$(kwik_field "$TMP/cli.out" tx) crx=$(kwik_field "$TMP/cli.out" rx)
@@ -181,7 +185,7 @@ echo_xfer() {
 		kwik_stall_report
 		return 1
 	fi
-	echo "per-path tx bytes: $(for id in $(printf '%s\n' "${!DTX[@]}" | sort -n); do printf 'path %s %s  ' "$id" "${DTX[$id]}"; done)"
+	echo "per-path tx bytes (times judged stale): $(for id in $(printf '%s\n' "${!DTX[@]}" | sort -n); do printf 'path %s %s (%s)  ' "$id" "${DTX[$id]}" "${DST[$id]}"; done)"
 }
 
 # bench_xfer BYTES BENCH_CLIENT_ARGS... -- [ACTION AFTER_BYTES]: one-way
