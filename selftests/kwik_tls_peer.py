@@ -115,8 +115,8 @@ def main():
     ls.listen(1)
     print("listening", flush=True)
     raw, _ = ls.accept()
-    raw.settimeout(10)
     s = Tls(ctx, raw)
+    raw.settimeout(10)
 
     ftype, _ = read_frame(s)
     if ftype != FT_HELLO:
@@ -138,9 +138,9 @@ def main():
 
     if a.mode == "close-notify":
         try:
-            s.obj.unwrap()              # sends close_notify, awaits one
+            s.obj.unwrap()              # close_notify, then the client's
         except (OSError, ssl.SSLError):
-            pass                        # the client just closes
+            pass                        # not awaited: the client closes
         s.flush()
     elif a.mode == "garbage":
         # A record header for 64 bytes of application data that no key
