@@ -52,6 +52,12 @@
 #define KWIK_RX_BUDGET		64		/* frames per work run */
 #define KWIK_TX_BUDGET		64
 #define KWIK_RX_PIN_MAX		4	/* see kwik_path_rx_settle() */
+/* Idle-path probes (kwik_path_probe()): at most one per ... */
+#define KWIK_PROBE_GAP_US	50000
+/* ... and a PING is given up on after (its PONG may never come) */
+#define KWIK_PROBE_LOST_US	1000000
+/* Unacknowledged bytes of control frames only: the path is idle. */
+#define KWIK_IDLE_BYTES		512
 
 enum {
 	KWIK_EV_RX,		/* lower socket readable or state changed */
@@ -84,6 +90,10 @@ struct kwik_path {
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long busy_since;	/* data outstanding since (jiffies) */
+	u64 ping_stamp;			/* PING awaiting its PONG (us); 0: none */
+	u64 ping_sent_us;		/* when the last PING went */
+	bool ping_idle;			/* ... on an idle path */
+	u32 idle_rtt_us;		/* its round trip while idle; 0: none */
 	u32 unsent;			/* the unsent gate's size, 0: none */
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
@@ -214,6 +224,8 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 	/* A new connection: nothing known of its rate, nothing outstanding. */
 	minmax_reset(&path->rate_max, (u32)jiffies, 0);
 	path->busy_since = jiffies;
+	path->ping_stamp = 0;
+	path->idle_rtt_us = 0;
 	path->unsent = 0;
 	write_lock_bh(&sk->sk_callback_lock);
 	path->saved_data_ready = sk->sk_data_ready;
@@ -789,6 +801,10 @@ static void kwik_path_measure(struct kwik_path *path)
 	/* path->m is written only here: no lock needed to read it. */
 	if (m.unacked_bytes && !path->m.unacked_bytes)
 		path->busy_since = jiffies;
+	/* Carrying data again: TCP's (or QUIC's) srtt is current. */
+	if (m.unacked_bytes > KWIK_IDLE_BYTES)
+		path->idle_rtt_us = 0;
+	m.idle_rtt_us = path->idle_rtt_us;
 	spin_lock_bh(&path->lock);
 	path->m = m;
 	spin_unlock_bh(&path->lock);
@@ -979,6 +995,63 @@ static void kwik_path_rx_hello(struct kwik_path *path,
 	kwik_path_up(path);
 }
 
+static u64 kwik_now_us(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+/* From the work: a PING whose PONG kwik_path_rx_pong() times. */
+static void kwik_path_ping(struct kwik_path *path)
+{
+	u64 now = kwik_now_us();
+	struct kwik_frame ping = {
+		.type = KWIK_FT_PING,
+		.ping.stamp = now,
+	};
+
+	path->ping_stamp = now;
+	path->ping_sent_us = now;
+	path->ping_idle = path->m.unacked_bytes <= KWIK_IDLE_BYTES;
+	kwik_path_send_ctl(path, &ping);
+}
+
+/*
+ * The PONG of the PING we wait for (any other is ignored).  Taken on a
+ * path idle throughout, with nothing queued, it is the path's round trip
+ * as it is now.
+ */
+static void kwik_path_rx_pong(struct kwik_path *path, u64 stamp)
+{
+	if (!path->ping_stamp || stamp != path->ping_stamp)
+		return;
+	path->ping_stamp = 0;
+	if (path->ping_idle && path->m.unacked_bytes <= KWIK_IDLE_BYTES)
+		path->idle_rtt_us = max_t(u64, min_t(u64, kwik_now_us() - stamp,
+						     U32_MAX), 1);
+}
+
+/*
+ * An idle path's srtt is that of its last busy spell, queue included,
+ * and only data or a keepalive refreshes it: a path whose link got
+ * better stays judged by how it was, and the scheduler, which gives it
+ * data only when it looks fast enough, would take long to learn.  So
+ * a path that a session holds data back from (called from the work,
+ * via kwik_session_tx()) PINGs now and then while idle; the round trip
+ * stands in for srtt until the path carries data again
+ * (kwik_path_metrics.idle_rtt_us).
+ */
+void kwik_path_probe(struct kwik_path *path)
+{
+	u64 now = kwik_now_us();
+
+	if (path->m.unacked_bytes > KWIK_IDLE_BYTES ||
+	    now - path->ping_sent_us < KWIK_PROBE_GAP_US)
+		return;
+	if (path->ping_stamp && now - path->ping_stamp < KWIK_PROBE_LOST_US)
+		return;
+	kwik_path_ping(path);
+}
+
 static void kwik_path_dispatch(struct kwik_path *path, struct kwik_frame *f,
 			       struct sk_buff *skb)
 {
@@ -1014,6 +1087,7 @@ static void kwik_path_dispatch(struct kwik_path *path, struct kwik_frame *f,
 		break;
 	}
 	case KWIK_FT_PONG:
+		kwik_path_rx_pong(path, f->ping.stamp);
 		break;
 	default:
 		kwik_session_rx(path->kn, path, path->role, f, skb);
@@ -1542,17 +1616,12 @@ static void kwik_path_end_sessions(struct kwik_path *path)
 
 static void kwik_path_keepalive(struct kwik_path *path)
 {
-	struct kwik_frame ping = {
-		.type = KWIK_FT_PING,
-		.ping.stamp = jiffies_to_usecs(jiffies),
-	};
-
 	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_DEAD)) {
 		kwik_path_fail(path, ETIMEDOUT);
 		return;
 	}
 	if (time_after_eq(jiffies, path->last_rx + KWIK_PATH_IDLE))
-		kwik_path_send_ctl(path, &ping);
+		kwik_path_ping(path);
 	mod_delayed_work(kwik_wq, &path->timer, kwik_path_next_check(path));
 }
 

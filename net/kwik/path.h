@@ -45,6 +45,7 @@ struct kwik_path_metrics {
 	u64 delivery_rate;		/* bytes per second, latest sample */
 	bool rate_app_limited;		/* that sample was application-limited */
 	u32 max_rate;			/* best recent full sample (path.c) */
+	u32 idle_rtt_us;		/* idle: a PING's round trip (path.c) */
 };
 
 /* A consistent snapshot of a path's state and counters. */
@@ -69,6 +70,7 @@ int kwik_path_add(struct kwik_net *kn, struct kwik_path_cfg *cfg,
 		  struct netlink_ext_ack *extack);
 int kwik_path_del(struct kwik_net *kn, u32 id, struct netlink_ext_ack *extack);
 struct kwik_path *kwik_path_find(struct kwik_net *kn, u32 id);
+void kwik_path_probe(struct kwik_path *path);
 
 /*
  * Up to @max paths carrying @service, each with a reference the caller

@@ -121,6 +121,9 @@ u64 kwik_sched_arrival_us(struct kwik_subflow *sf, u32 len, u64 *ratep)
 	if (!sf->path)
 		return U64_MAX;
 	kwik_path_get_metrics(sf->path, &m);
+	/* An idle path's srtt may date from a queue it no longer has. */
+	if (m.idle_rtt_us && m.idle_rtt_us < m.srtt_us)
+		m.srtt_us = m.idle_rtt_us;
 	/* Before the first RTT sample every path looks alike. */
 	if (!m.srtt_us)
 		m.srtt_us = 1000;

@@ -1365,8 +1365,10 @@ static bool kwik_session_build_data(struct kwik_sock *ks,
 	/* New data may be cut to what the path takes; resent goes whole. */
 	if (!KWIK_SKB_CB(skb)->rtx)
 		len = min(len, tx->room);
-	if (!ks->sched->may_send(ks, sf, len))
+	if (!ks->sched->may_send(ks, sf, len)) {
+		kwik_path_probe(sf->path);	/* its estimate may be old */
 		return false;
+	}
 
 	f.data.dsn = from;
 	f.data.len = len;
