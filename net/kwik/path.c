@@ -54,7 +54,7 @@
 #define KWIK_RX_PIN_MAX		4	/* see kwik_path_rx_settle() */
 /* Idle-path probes (kwik_path_probe()): at most one per ... */
 #define KWIK_PROBE_GAP_US	50000
-/* ... and a PING is given up on after (its PONG may never come) */
+/* ... and one awaiting its PONG is given up on after (it may never come) */
 #define KWIK_PROBE_LOST_US	1000000
 /* Unacknowledged bytes of control frames only: the path is idle. */
 #define KWIK_IDLE_BYTES		512
@@ -90,9 +90,9 @@ struct kwik_path {
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long busy_since;	/* data outstanding since (jiffies) */
-	u64 ping_stamp;			/* PING awaiting its PONG (us); 0: none */
-	u64 ping_sent_us;		/* when the last PING went */
-	bool ping_idle;			/* ... on an idle path */
+	u64 ping_sent_us;		/* the last PING's stamp: when it went */
+	bool ping_wait;			/* ... its PONG not in yet */
+	bool ping_idle;			/* ... it went on an idle path */
 	u32 idle_rtt_us;		/* its round trip while idle; 0: none */
 	u32 unsent;			/* the unsent gate's size, 0: none */
 	unsigned long backoff;
@@ -224,7 +224,7 @@ static void kwik_path_install(struct kwik_path *path, struct socket *sock)
 	/* A new connection: nothing known of its rate, nothing outstanding. */
 	minmax_reset(&path->rate_max, (u32)jiffies, 0);
 	path->busy_since = jiffies;
-	path->ping_stamp = 0;
+	path->ping_wait = false;
 	path->idle_rtt_us = 0;
 	path->unsent = 0;
 	write_lock_bh(&sk->sk_callback_lock);
@@ -1009,8 +1009,8 @@ static void kwik_path_ping(struct kwik_path *path)
 		.ping.stamp = now,
 	};
 
-	path->ping_stamp = now;
 	path->ping_sent_us = now;
+	path->ping_wait = true;
 	path->ping_idle = path->m.unacked_bytes <= KWIK_IDLE_BYTES;
 	kwik_path_send_ctl(path, &ping);
 }
@@ -1022,9 +1022,9 @@ static void kwik_path_ping(struct kwik_path *path)
  */
 static void kwik_path_rx_pong(struct kwik_path *path, u64 stamp)
 {
-	if (!path->ping_stamp || stamp != path->ping_stamp)
+	if (!path->ping_wait || stamp != path->ping_sent_us)
 		return;
-	path->ping_stamp = 0;
+	path->ping_wait = false;
 	if (path->ping_idle && path->m.unacked_bytes <= KWIK_IDLE_BYTES)
 		path->idle_rtt_us = max_t(u64, min_t(u64, kwik_now_us() - stamp,
 						     U32_MAX), 1);
@@ -1045,9 +1045,8 @@ void kwik_path_probe(struct kwik_path *path)
 	u64 now = kwik_now_us();
 
 	if (path->m.unacked_bytes > KWIK_IDLE_BYTES ||
-	    now - path->ping_sent_us < KWIK_PROBE_GAP_US)
-		return;
-	if (path->ping_stamp && now - path->ping_stamp < KWIK_PROBE_LOST_US)
+	    now - path->ping_sent_us <
+	    (path->ping_wait ? KWIK_PROBE_LOST_US : KWIK_PROBE_GAP_US))
 		return;
 	kwik_path_ping(path);
 }
