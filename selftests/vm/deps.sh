@@ -64,14 +64,33 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# Candidate version of package $1, empty if apt has none to download.
+candidate() {
+	apt-cache policy "$1" 2>/dev/null |
+		awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }'
+}
+
+# The image package of ABI $1 to download: the signed one, else the
+# unsigned one (same vmlinuz and modules; the VM has no Secure Boot),
+# whichever has the headers' version.  The archive can list headers
+# before the signed image of the same upload is published.
+image_pkg() {
+	local want p
+	want=$(candidate "linux-headers-$1-amd64")
+	[ -n "$want" ] || return 1
+	for p in "linux-image-$1-amd64" "linux-image-$1-amd64-unsigned"; do
+		[ "$(candidate "$p")" = "$want" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 # Newest Debian kernel of a series for which image, headers and kbuild
 # are all in the archive.  $1: regexp for the ABI name.
 resolve() {
 	apt-cache search --names-only "^linux-headers-$1-amd64\$" 2>/dev/null |
 		awk '{print $1}' | sed -e 's/^linux-headers-//' -e 's/-amd64$//' |
 		sort -V | while read -r abi; do
-			apt-cache show "linux-image-$abi-amd64" >/dev/null 2>&1 &&
-				echo "$abi"
+			image_pkg "$abi" >/dev/null && echo "$abi"
 		done | tail -1
 }
 
@@ -83,8 +102,10 @@ unpack_kernel() {
 	local kbuild=linux-kbuild-$series
 	apt-cache show "$kbuild" >/dev/null 2>&1 || kbuild=linux-kbuild-$abi
 	[[ $abi == *+deb* ]] && kbuild=linux-kbuild-$abi
+	local image
+	image=$(image_pkg "$abi") || { log "no image of linux $abi to download"; exit 1; }
 	mkdir -p "$DEBS" "$dst"
-	for p in "linux-image-$kver" "linux-headers-$kver" \
+	for p in "$image" "linux-headers-$kver" \
 		 "linux-headers-$abi-common" "$kbuild"; do
 		if ! ls "$DEBS/${p}_"*.deb >/dev/null 2>&1; then
 			log "downloading $p"
