@@ -280,6 +280,9 @@ if [ -z "$ok" ]; then
 		sed 's/^/# /' "$out/console.log"
 	fi
 	echo "# logs kept in $out"
+	# Last, so that a log's tail (all a CI report may show) names them.
+	echo "# --- what failed ---"
+	grep -E -B3 '^(# )*not ok ' "$out/tap" | head -n 80 | sed 's/^/# /' || true
 fi
 echo "# VM run took ${secs}s"
 echo "$pass passed, $fail failed, $skip skipped"
