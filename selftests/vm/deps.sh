@@ -84,8 +84,8 @@ image_pkg() {
 	return 1
 }
 
-# Newest Debian kernel of a series for which image, headers and kbuild
-# are all in the archive.  $1: regexp for the ABI name.
+# Newest Debian kernel of a series whose image and headers can be
+# downloaded at one version.  $1: regexp for the ABI name.
 resolve() {
 	apt-cache search --names-only "^linux-headers-$1-amd64\$" 2>/dev/null |
 		awk '{print $1}' | sed -e 's/^linux-headers-//' -e 's/-amd64$//' |
