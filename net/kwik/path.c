@@ -94,7 +94,6 @@ struct kwik_path {
 	bool ping_wait;			/* ... its PONG not in yet */
 	bool ping_idle;			/* ... it went on an idle path */
 	u32 idle_rtt_us;		/* its round trip while idle; 0: none */
-	u64 idle_rtt_at;		/* ... taken then (us) */
 	u32 unsent;			/* the unsent gate's size, 0: none */
 	unsigned long backoff;
 	struct kwik_txframe tx;		/* frame in transmission */
@@ -790,11 +789,6 @@ static void kwik_path_size_unsent(struct kwik_path *path,
 	}
 }
 
-static u64 kwik_now_us(void)
-{
-	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
-}
-
 static void kwik_path_measure(struct kwik_path *path)
 {
 	struct kwik_path_metrics m = {};
@@ -807,15 +801,8 @@ static void kwik_path_measure(struct kwik_path *path)
 	/* path->m is written only here: no lock needed to read it. */
 	if (m.unacked_bytes && !path->m.unacked_bytes)
 		path->busy_since = jiffies;
-	/*
-	 * Carrying data again, the lower socket's srtt takes over once it
-	 * has come down to the idle round trip, or after a second: an EWMA,
-	 * it forgets a queue that has drained only over many samples, and
-	 * meanwhile the path would look as slow as it was.
-	 */
-	if (path->idle_rtt_us && m.unacked_bytes > KWIK_IDLE_BYTES &&
-	    (m.srtt_us <= path->idle_rtt_us ||
-	     kwik_now_us() - path->idle_rtt_at > KWIK_PROBE_LOST_US))
+	/* Carrying data again: TCP's (or QUIC's) srtt is current. */
+	if (m.unacked_bytes > KWIK_IDLE_BYTES)
 		path->idle_rtt_us = 0;
 	m.idle_rtt_us = path->idle_rtt_us;
 	spin_lock_bh(&path->lock);
@@ -1008,6 +995,11 @@ static void kwik_path_rx_hello(struct kwik_path *path,
 	kwik_path_up(path);
 }
 
+static u64 kwik_now_us(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
 /* From the work: a PING whose PONG kwik_path_rx_pong() times. */
 static void kwik_path_ping(struct kwik_path *path)
 {
@@ -1033,11 +1025,9 @@ static void kwik_path_rx_pong(struct kwik_path *path, u64 stamp)
 	if (!path->ping_wait || stamp != path->ping_sent_us)
 		return;
 	path->ping_wait = false;
-	if (path->ping_idle && path->m.unacked_bytes <= KWIK_IDLE_BYTES) {
-		path->idle_rtt_at = kwik_now_us();
-		path->idle_rtt_us = max_t(u64, min_t(u64, path->idle_rtt_at - stamp,
+	if (path->ping_idle && path->m.unacked_bytes <= KWIK_IDLE_BYTES)
+		path->idle_rtt_us = max_t(u64, min_t(u64, kwik_now_us() - stamp,
 						     U32_MAX), 1);
-	}
 }
 
 /*
