@@ -325,8 +325,8 @@ three_hetero() {
 # queue; with the links equal again it must carry its share of the very
 # next transfer: idle and passed over, it PINGs and is judged by that
 # round trip (architecture.rst).  Without the PINGs, judged by its old
-# srtt, it often carried next to nothing (0-2%).  With them: 22-31% on
-# Debian's kernel; 8-28% on the debug kernel, where the CPU rather than
+# srtt, it often carried next to nothing (0-2%).  With them: 21-31% on
+# Debian's kernel; 8-35% on the debug kernel, where the CPU rather than
 # the links sets the pace, so there it need only carry some of it.
 RECOVER_PCT=$([ "$SLOW" -gt 1 ] && echo 1 || echo 10)
 three_recover() {
@@ -453,7 +453,7 @@ sched_service() {
 case_echo "service scheduler wrr (kwikctl), weights 3:1: echo byte-exact, path 1 carries more" sched_service
 
 # 25: the redundant scheduler hides a path failure: no delivery gap.  The
-# topology of case 23 (service scheduler wrr, weights 3:1) serves: the
+# topology of case 24 (service scheduler wrr, weights 3:1) serves: the
 # socket's scheduler overrides the service's.
 redundant_fail() {
 	local gap
