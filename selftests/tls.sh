@@ -76,12 +76,15 @@ tcase() {
 		return 0
 	fi
 	out=$("$@" 2>&1) || rc=$?
-	[ -z "$out" ] || ktap_diag "$out"
 	if [ $rc -eq 0 ]; then
+		[ -z "$out" ] || ktap_diag "$out"
 		ktap_ok "$desc"
 	else
-		ktap_diag "'$1' failed ($rc)"
+		# tlshd's logs first: the lines just before "not ok" are
+		# what a failure summary (vm/run.sh) shows.
 		tlshd_diag
+		[ -z "$out" ] || ktap_diag "$out"
+		ktap_diag "'$1' failed ($rc)"
 		ktap_fail "$desc"
 	fi
 	return 0

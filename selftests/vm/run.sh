@@ -282,7 +282,7 @@ if [ -z "$ok" ]; then
 	echo "# logs kept in $out"
 	# Last, so that a log's tail (all a CI report may show) names them.
 	echo "# --- what failed ---"
-	grep -E -B3 '^(# )*not ok ' "$out/tap" | head -n 80 | sed 's/^/# /' || true
+	grep -E -B5 '^(# )*not ok ' "$out/tap" | head -n 80 | sed 's/^/# /' || true
 fi
 echo "# VM run took ${secs}s"
 echo "$pass passed, $fail failed, $skip skipped"
