@@ -1328,6 +1328,36 @@ static struct sk_buff *kwik_rtx_skb(struct kwik_sock *ks)
 }
 
 /*
+ * Hand-offs in a row, with nothing in flight, before the path asking
+ * sends whatever the scheduler says.
+ */
+#define KWIK_HANDOFF_MAX	3
+
+/*
+ * The scheduler declined @sf for another path.  Only an ACK kicks every
+ * path (kwik_session_rx_ack()); with nothing in flight none will come,
+ * and the paths preferred may not have been asked since their estimates
+ * last changed: each could decline for the other and the session stall.
+ * So hand them the turn.  Estimates move between the runs of their
+ * works, so after a few hand-offs the path asking sends anyway.
+ */
+static void kwik_session_hand_off(struct kwik_sock *ks,
+				  struct kwik_subflow *sf)
+{
+	u32 i;
+
+	if (ks->snd_max > ks->snd_una)
+		return;			/* its ACK kicks every path */
+	ks->handoffs++;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		struct kwik_subflow *o = &ks->sf[i];
+
+		if (o != sf && kwik_sched_usable(ks, o))
+			kwik_path_kick(o->path, o);
+	}
+}
+
+/*
  * The next DATA frame for @sf: what a stalled or failed path carried
  * first (kwik_session_reinject()), then new data.
  */
@@ -1365,10 +1395,13 @@ static bool kwik_session_build_data(struct kwik_sock *ks,
 	/* New data may be cut to what the path takes; resent goes whole. */
 	if (!KWIK_SKB_CB(skb)->rtx)
 		len = min(len, tx->room);
-	if (!ks->sched->may_send(ks, sf, len)) {
+	if (ks->handoffs < KWIK_HANDOFF_MAX &&
+	    !ks->sched->may_send(ks, sf, len)) {
 		kwik_path_probe(sf->path);	/* its estimate may be old */
+		kwik_session_hand_off(ks, sf);
 		return false;
 	}
+	ks->handoffs = 0;
 
 	f.data.dsn = from;
 	f.data.len = len;
