@@ -289,24 +289,29 @@ kwik_poll() {
 
 # kwik_stall_watch SECONDS: a transfer has started and must end within
 # its bound; after SECONDS (the bound less a margin) save every
-# namespace's sessions and paths ("kwikctl -d") to $TMP/stall, while a
-# stuck transfer's sessions still exist and show what they wait for.
+# namespace's sessions, paths ("kwikctl -d") and TCP sockets (ss) to
+# $TMP/stall, while a stuck transfer's sessions still exist and show
+# what they wait for.  At most 40 s: a closed, stuck session lingers
+# 60 s, then is reset (KWIK_LINGER).
 # kwik_stall_done stops the watch; kwik_stall_report prints what it
 # saved, if anything.  Diagnostics only: nothing is judged by time.
 KWIK_STALL_PID=
 kwik_stall_watch() {
+	local at=$(($1 < 40 ? $1 : 40))
+
 	rm -f "$TMP/stall"
 	# Its own stdio: it must not hold a caller's $(...) pipe open.
 	(
 		s=
 		trap '[ -z "$s" ] || kill "$s" 2>/dev/null; exit 0' TERM
-		sleep "$1" &
+		sleep "$at" &
 		s=$!
 		wait "$s"
 		for ns in $(ip netns list | awk '{print $1}'); do
 			echo "== $ns"
 			ip netns exec "$ns" "$KWIKCTL" -n -d session show
 			ip netns exec "$ns" "$KWIKCTL" -j path show
+			ip netns exec "$ns" ss -tnmi
 		done >"$TMP/stall.part" 2>&1
 		mv "$TMP/stall.part" "$TMP/stall"
 	) </dev/null >/dev/null 2>&1 &
