@@ -69,7 +69,7 @@ if [ -n "${KWIK_QUIC_KO:-}" ]; then
 	exit 2
 fi
 # QUIC: quic.ko from KWIK_QUIC_DIR, kwik_quic.ko built beside kwik.ko.
-quic_ko= kquic_ko=
+quic_ko='' kquic_ko=''
 if [ -n "${KWIK_QUIC_DIR:-}" ]; then
 	quic_ko=$(realpath -e "$KWIK_QUIC_DIR/quic.ko") ||
 		{ echo "run.sh: no quic.ko in KWIK_QUIC_DIR=$KWIK_QUIC_DIR" >&2; exit 1; }
@@ -258,15 +258,19 @@ if ! read -r pass fail skip 2>/dev/null <"$out/result"; then
 	fail=$((${total:-$((${#tests[@]} + 3))} - pass - skip))
 fi
 ok=1
+why=
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
-	echo "# VM timed out after ${vm_timeout}s (KWIK_VM_TIMEOUT)"
+	why="VM timed out after ${vm_timeout}s (KWIK_VM_TIMEOUT)"
+	echo "# $why"
 	ok=
 elif [ $qrc -ne 0 ]; then
-	echo "# qemu exited with $qrc:"; sed 's/^/# /' "$out/qemu.log"
+	why="qemu exited with $qrc"
+	echo "# $why:"; sed 's/^/# /' "$out/qemu.log"
 	ok=
 fi
 if [ ! -f "$out/success" ]; then
 	echo "# no success marker from the guest"
+	why="${why:+$why; }no success marker from the guest"
 	ok=
 fi
 [ "$fail" -eq 0 ] || ok=
@@ -282,6 +286,7 @@ if [ -z "$ok" ]; then
 	echo "# logs kept in $out"
 	# Last, so that a log's tail (all a CI report may show) names them.
 	echo "# --- what failed ---"
+	[ -z "$why" ] || echo "# $why"
 	grep -E -B5 '^(# )*not ok ' "$out/tap" | head -n 80 | sed 's/^/# /' || true
 fi
 echo "# VM run took ${secs}s"
