@@ -127,7 +127,7 @@ struct kwik_sock {
 	struct kwik_subflow sf[KWIK_SESSION_MAX_PATHS];
 	u32 nsf;			/* attached subflows */
 	u32 rtx_count;			/* send queue skbs with ->rtx set */
-	u8 handoffs;			/* turns handed on, nothing in flight */
+	u8 handoffs;			/* hand-offs in a row (socket lock) */
 	struct kwik_subflow *ack_sf;	/* where data last came in */
 
 	/* Listening sockets: accepted, not yet accept()ed children. */
