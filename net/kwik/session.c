@@ -1346,6 +1346,7 @@ static void kwik_session_hand_off(struct kwik_sock *ks,
 {
 	u32 i;
 
+	sock_owned_by_me(&ks->sk);
 	if (ks->snd_max > ks->snd_una)
 		return;			/* its ACK kicks every path */
 	ks->handoffs++;
