@@ -28,7 +28,11 @@ struct kwik_sched_ops {
 	 * point); otherwise each chunk is sent once, on the path chosen.
 	 */
 	bool redundant;
-	/* May @sf carry the next @len bytes?  Socket locked. */
+	/*
+	 * May @sf carry the next @len bytes?  Socket locked.  A "no" with
+	 * nothing in flight asks the other usable paths; after three in a
+	 * row the chunk goes anyway (kwik_session_hand_off()).
+	 */
 	bool (*may_send)(struct kwik_sock *ks, struct kwik_subflow *sf,
 			 u32 len);
 	/* @len bytes went out on @sf (optional). */
