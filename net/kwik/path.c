@@ -86,7 +86,7 @@ struct kwik_path {
 
 	/* Owned by the work item (and by kill after cancelling it). */
 	struct socket *sock;
-	struct minmax rate_max;		/* full delivery rate samples */
+	struct minmax rate_max;		/* delivery rate samples taken */
 	unsigned long deadline;		/* connect/hello must finish by */
 	unsigned long last_rx;		/* jiffies of the last frame heard */
 	unsigned long busy_since;	/* data outstanding since (jiffies) */
@@ -748,16 +748,21 @@ static void kwik_path_connect(struct kwik_path *path)
  * session gave the path (its window, another path's late chunk), not
  * what the path can do; so is a path that has carried only control
  * frames, which must keep the scheduler's cwnd/srtt guess instead.
+ * But one above the best so far counts, as in BBR: the path did at least
+ * that much.  Else a path whose link got faster while it was slow and
+ * passed over, given only small chunks, keeps its old rate until the
+ * window ends.
  */
 static void kwik_path_filter_rate(struct kwik_path *path,
 				  struct kwik_path_metrics *m)
 {
 	u32 win = max_t(u32, KWIK_RATE_WIN, usecs_to_jiffies(10 * m->srtt_us));
-	u32 full = m->rate_app_limited ? 0 :
-		   min_t(u64, m->delivery_rate, U32_MAX);
+	u32 rate = min_t(u64, m->delivery_rate, U32_MAX);
+	u32 best = minmax_get(&path->rate_max);
+	u32 take = !m->rate_app_limited || (best && rate > best) ? rate : 0;
 
 	/* 0 adds nothing, but lets older samples age out of the window. */
-	m->max_rate = minmax_running_max(&path->rate_max, win, jiffies, full);
+	m->max_rate = minmax_running_max(&path->rate_max, win, jiffies, take);
 }
 
 /*
