@@ -322,18 +322,27 @@ three_hetero() {
 	echo_xfer 512K && share 1 40
 }
 # Path 3 leaves the heterogeneous case measured as a 1mbit link with a
-# queue; with the links equal again it must carry its share of the very
-# next transfer: idle and passed over, it PINGs and is judged by that
-# round trip (architecture.rst).  Without the PINGs, judged by its old
-# srtt, it often carried next to nothing (0-2%).  With them: 21-31% on
-# Debian's kernel; 8-35% on the debug kernel, where the CPU rather than
-# the links sets the pace, so there it need only carry some of it.
+# queue; with the links equal again it must carry its share soon: idle
+# and passed over, it PINGs and is judged by that round trip, and its
+# small chunks' delivery rate, above its old best, counts
+# (architecture.rst).  Without the PINGs, judged by its old srtt, it
+# often carried next to nothing (0-2%).  How much of the very next
+# transfer it gets depends on whether its 1mbit rate was measured at all
+# and on how soon its own TCP (bbr) learns the link again: 13-37% in a
+# quiet VM, but under 10% in 4 of 24 runs with a busy loop in the VM
+# (and in CI once).  So the share is asked of the first echo or, failing
+# that, of a second right after (17-22% in those runs that needed it).
+# On the debug kernel, where the CPU rather than the links sets the
+# pace, it need only carry some of it.
 RECOVER_PCT=$([ "$SLOW" -gt 1 ] && echo 1 || echo 10)
 three_recover() {
 	kwik_link_netem 1 "$FRATE delay 10ms" &&
 	kwik_link_netem 2 "$FRATE delay 10ms" &&
 	kwik_link_netem 3 "$FRATE delay 10ms" &&
-	echo_xfer 512K && share 3 "$RECOVER_PCT"
+	echo_xfer 512K || return 1
+	share 3 "$RECOVER_PCT" && return 0
+	echo_xfer 512K && share 3 "$RECOVER_PCT" &&
+		echo "path 3 got its share in the second echo"
 }
 three_lossy() {
 	kwik_link_netem 1 "$FRATE delay 10ms loss 1%" &&
@@ -355,7 +364,7 @@ if topo 3 "$FRATE delay 10ms" "$FRATE delay 10ms" "$FRATE delay 10ms"; then
 	kwik_link_up 2
 	kwik_wait_path_up kwc 2 $((30 * SLOW)) >/dev/null
 	case_echo "3 paths, 10mbit/2ms + 5mbit/20ms + 1mbit/50ms RTT: 512K echo byte-exact, fastest path >= 40%" three_hetero
-	case_echo "3 paths equal again: 512K echo byte-exact, path 3 (1mbit before) >= $RECOVER_PCT% at once" three_recover
+	case_echo "3 paths equal again: 512K echo byte-exact, path 3 (1mbit before) >= $RECOVER_PCT% of it or of the next" three_recover
 	case_echo "3 paths, 1% loss each: 512K echo byte-exact" three_lossy
 	case_echo "3 paths, netem reorder 25%: 512K echo byte-exact" three_reorder
 else
