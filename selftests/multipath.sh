@@ -150,7 +150,7 @@ tx_report() {
 WHY=
 AFTER_ACTION=
 echo_xfer() {
-	local bytes=$1 action=${2:-} after=${3:-0} crc=0 src=0 cpid spid id
+	local bytes=$1 action=${2:-} after=${3:-0} crc=0 src=0 cpid spid
 	local hold=()
 	WHY=
 	rm -f "$TMP/go"
