@@ -338,24 +338,29 @@ static bool kwik_session_ack_elsewhere(struct kwik_sock *ks,
  * Control frames (ACK, RESET) need just one path: the one data last came
  * in on, which is known to work, else a healthy one, else any usable one.
  */
-static void kwik_session_kick_one(struct kwik_sock *ks)
+static struct kwik_subflow *kwik_session_ctl_sf(struct kwik_sock *ks)
 {
 	struct kwik_subflow *sf = ks->ack_sf;
 	u32 i;
 
-	if (!sf || !kwik_session_sf_healthy(sf)) {
-		sf = NULL;
-		for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-			struct kwik_subflow *c = &ks->sf[i];
+	if (sf && kwik_session_sf_healthy(sf))
+		return sf;
+	sf = NULL;
+	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
+		struct kwik_subflow *c = &ks->sf[i];
 
-			if (kwik_session_sf_healthy(c)) {
-				sf = c;
-				break;
-			}
-			if (!sf && c->path && c->up && c->active)
-				sf = c;
-		}
+		if (kwik_session_sf_healthy(c))
+			return c;
+		if (!sf && c->path && c->up && c->active)
+			sf = c;
 	}
+	return sf;
+}
+
+static void kwik_session_kick_one(struct kwik_sock *ks)
+{
+	struct kwik_subflow *sf = kwik_session_ctl_sf(ks);
+
 	if (sf)
 		kwik_path_kick(sf->path, sf);
 }
@@ -441,22 +446,22 @@ static void kwik_session_fill_ack(struct kwik_sock *ks, struct kwik_frame *f)
 /*
  * The session ends with an ACK still owed (typically for the peer's FIN):
  * hand it to a path as a control frame, since the session will be gone
- * before the path's transmit loop would ask it for frames.
+ * before the path's transmit loop would ask it for frames.  It is the
+ * peer's last word from us: on a stale path it would be lost, and the
+ * peer would linger for it.
  */
 static void kwik_session_flush_ack(struct kwik_sock *ks)
 {
 	struct kwik_frame f = { .session = ks->id };
-	u32 i;
+	struct kwik_subflow *sf;
 
 	if (!ks->ack_pending)
 		return;
+	sf = kwik_session_ctl_sf(ks);
+	if (!sf)
+		return;
 	kwik_session_fill_ack(ks, &f);
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
-			kwik_path_send_ctl(ks->sf[i].path, &f);
-			break;
-		}
-	}
+	kwik_path_send_ctl(sf->path, &f);
 }
 
 /*
@@ -536,14 +541,10 @@ static void kwik_session_timeout(struct work_struct *work)
 /* Tell the peer (on one path, best effort) that the session is aborted. */
 void kwik_session_reset(struct kwik_sock *ks, u32 reason)
 {
-	u32 i;
+	struct kwik_subflow *sf = kwik_session_ctl_sf(ks);
 
-	for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++) {
-		if (ks->sf[i].path && ks->sf[i].up && ks->sf[i].active) {
-			kwik_path_send_reset(ks->sf[i].path, ks->id, reason);
-			return;
-		}
-	}
+	if (sf)
+		kwik_path_send_reset(sf->path, ks->id, reason);
 }
 
 /* ---- Windows ---- */
