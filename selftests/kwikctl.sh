@@ -131,15 +131,6 @@ wait_line() {
 	kwik_poll 10 _has_line "$1" "$2"
 }
 
-# A generic netlink socket of the namespace has joined a multicast
-# group: the monitor is listening.  Group IDs above 31 do not show in
-# /proc/net/netlink, so give up after a few seconds rather than fail.
-_mon_joined() {
-	# shellcheck disable=SC2016 # awk program
-	ip netns exec "$1" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
-		/proc/net/netlink
-}
-
 if ! { ip netns add "$NSA" && ip netns add "$NSB"; }; then
 	ktap_skip_all "cannot create namespaces"
 fi
@@ -278,7 +269,7 @@ ip netns exec kwc "$KWIKCTL" monitor >"$TMP/mon" 2>"$TMP/mon.err" &
 MON_PID=$!
 ip netns exec kwc "$KWIKCTL" -j monitor >"$TMP/monj" 2>&1 &
 MONJ_PID=$!
-if kwik_poll 3 _mon_joined kwc; then
+if kwik_poll 3 kwik_mon_joined kwc; then
 	ktap_ok "monitor joined the events group"
 else
 	ktap_skip "monitor joined the events group" "group ID not visible in /proc/net/netlink"

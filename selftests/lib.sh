@@ -56,6 +56,7 @@
 #   kwik_wait_path_up NS PATH_ID TIMEOUT_S
 #   kwik_path_state NS PATH_ID          prints the path's "state"
 #   kwik_mon_scan FILE [ID]             path-down events of "kwikctl -j monitor"
+#   kwik_mon_joined NS                  a monitor in NS listens for events
 #   kwik_wait_listen NS PORT TIMEOUT_S  until a TCP listener on PORT in NS
 #   kwik_require_module / kwik_require_cmd CMD...  skip the test if absent
 #   kwik_rmmod [TIMEOUT_S]              rmmod kwik, retried while in use
@@ -251,6 +252,15 @@ kwik_field() {
 	for kv in $line; do
 		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return; }
 	done
+}
+
+# kwik_mon_joined NS: a generic netlink socket of NS has joined a
+# multicast group, i.e. a monitor there is listening.  Group IDs above 31
+# do not show in /proc/net/netlink: callers give up after a few seconds.
+kwik_mon_joined() {
+	# shellcheck disable=SC2016 # awk program
+	ip netns exec "$1" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
+		/proc/net/netlink
 }
 
 # kwik_mon_scan FILE [ID]: the path-down events "kwikctl -j monitor"
