@@ -522,7 +522,7 @@ case_echo "redundant scheduler: link 1 blackholed mid-transfer, no delivery gap 
 # server's session then ends on the client's RESET (if it resends its
 # FIN) or after the whole orphan linger (60 s), never cleanly.
 last_ack() {
-	local spid cpid mpid crc=0 src=0 rc=0 line
+	local spid cpid mpid crc=0 src=0 rc=0 line base
 	topo 2 "$RATE delay 10ms" "$RATE delay 10ms" || return 1
 	ip netns exec kws1 "$KWIKCTL" monitor >"$TMP/mon" 2>&1 &
 	mpid=$!
@@ -532,10 +532,13 @@ last_ack() {
 		--ready "$TMP/ready" >"$TMP/srv.out" 2>&1 &
 	spid=$!
 	kwik_poll 10 test -e "$TMP/ready" || echo "server did not start"
+	base=$(ptotal)
 	ip netns exec kwc "$XFER" client -s "$SVC" -m send -b 1M -t "$BOUND" \
 		--hold "$TMP/go" -q >"$TMP/cli.out" 2>&1 &
 	cpid=$!
-	wait_moved 200000 || echo "no progress before the blackhole"
+	# The client holds once its first half is out.
+	kwik_poll $((60 * SLOW)) _moved $((base + 524288)) ||
+		echo "the client did not reach its hold"
 	blackhole1_now
 	touch "$TMP/go"
 	wait "$cpid" || crc=$?
