@@ -1661,22 +1661,17 @@ void kwik_session_path_stale(struct kwik_sock *ks, struct kwik_path *path,
 /*
  * @sf stalled or failed: send again, on whichever paths the scheduler
  * picks and before new data, every unacknowledged skb it carried.  What
- * only other paths carried stays where it is.  Redundant scheduling
- * rewinds and resends everything.
+ * only other paths carried stays where it is.  Under redundant
+ * scheduling every path sends every chunk from its own point anyway:
+ * rewinding them would only send their flights twice, a delivery gap
+ * as long as a flight takes.
  */
 static void kwik_session_reinject(struct kwik_sock *ks,
 				  struct kwik_subflow *sf)
 {
 	u8 bit = BIT(sf - ks->sf);
 	struct sk_buff *skb;
-	u32 i;
 
-	if (ks->sched->redundant) {
-		ks->snd_nxt = ks->snd_una;
-		ks->snd_head = skb_peek(&ks->sk.sk_write_queue);
-		for (i = 0; i < KWIK_SESSION_MAX_PATHS; i++)
-			ks->sf[i].snd_nxt = ks->snd_una;
-	}
 	skb_queue_walk(&ks->sk.sk_write_queue, skb) {
 		struct kwik_skb_cb *cb = KWIK_SKB_CB(skb);
 
