@@ -178,7 +178,11 @@ stall_case() {
 # would send the session's data again on the other paths.  Over a 50 ms
 # RTT (a stale bound of about 100 ms), one session to settle the path's
 # RTT estimate, then six, each after a different idle time (so the last
-# keepalive is at a different age).
+# keepalive is at a different age).  Before the fix every session made
+# the path stale (7 stalls in 6 sessions).  A debug kernel under TCG
+# (KWIK_SLOW > 1) may stall the VM past a stale bound in any session
+# (seen: the ACK of a lone keepalive PING 229 ms after it left, the
+# bound 215 ms; 1 in 60 sessions), so there one stall in six is noise.
 # sink_session BYTES: one session client->server, both ends verifying.
 sink_session() {
 	start_server -c 1 -m sink || return 1
@@ -190,7 +194,7 @@ sink_session() {
 }
 idle_session() { sink_session 64K; }
 idle_case() {
-	local s0 s1 idle
+	local s0 s1 idle ok=0
 	kwik_link_netem 1 "delay 25ms" && idle_session || return 1
 	s0=$(kwik_pget kwc 1 stalls)
 	[ -n "$s0" ] || return 1
@@ -201,7 +205,8 @@ idle_case() {
 	kwik_link_netem 1
 	s1=$(kwik_pget kwc 1 stalls)
 	echo "path 1 judged stale $((s1 - s0)) times in 6 sessions after idling"
-	[ "$s1" = "$s0" ]
+	[ "${KWIK_SLOW:-1}" -le 1 ] || ok=1
+	[ $((s1 - s0)) -le "$ok" ]
 }
 
 # check_say DESC CMD...: ktap_check, with CMD's output shown either way.
