@@ -279,7 +279,7 @@ if kwik_link_netem 1 "delay 10ms rate 50mbit"; then
 	*) ktap_fail "lone path stalls mid-transfer: nothing sent twice on it" ;;
 	esac
 	kwik_link_netem 1
-	ktap_check "idle path: a chunk after idling is not judged stale" idle_case
+	check_say "idle path: a chunk after idling is not judged stale" idle_case
 else
 	ktap_skip "netem 20ms RTT 50mbit: 2M client->server" "netem unavailable"
 	ktap_skip "netem 20ms RTT 50mbit: 2M server->client" "netem unavailable"
