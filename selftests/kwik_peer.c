@@ -26,9 +26,10 @@
  *   kernel_bad  frames from the kernel longer than the spec allows
  *   session_ok  join-badmac: the session still acknowledged data after
  *               the bad JOIN on another path; reopen: on the path it was
- *               opened again on
+ *               opened again on; resend-fin: the session ended cleanly
+ *               after the FIN came again (EOF read, our FIN acknowledged)
  *   resent  resend: everything the closed path carried came again on the
- *           other ("-": not that scenario)
+ *           other; resend-fin: so did the FIN ("-": not that scenario)
  *   moved   stale-ack: with the session's ACK path stale (not yet failed),
  *           the ACK it owed came on the other path, and so did the window
  *           update after the application read ("-": not that scenario)
@@ -107,7 +108,7 @@ static struct {
 	uint64_t rcv_nxt;	/* data received on sess (server role) */
 	bool rcv_fin;
 	uint64_t acked;		/* highest data ack received */
-	int session_ok;		/* join-badmac, reopen: the session works */
+	int session_ok;		/* join-badmac, reopen, resend-fin */
 	int resent;		/* resend: the closed path's data came again */
 	int moved;		/* stale-ack: ACKs left the stale path */
 	int oneway;		/* one-way: the muted path's data came again */
@@ -118,6 +119,7 @@ static struct {
 		int fd;
 		uint64_t dsn;
 		uint32_t len;
+		bool fin;
 	} rx[256];
 } R = { .hello = "none", .alive = -1, .session_ok = -1, .resent = -1,
 	.moved = -1, .oneway = -1 };
@@ -423,10 +425,12 @@ static void note(int fd, const struct frame *f)
 		break;
 	case FT_DATA:
 		if (R.quiet) {
-			if (f->session == R.sess && f->len > 8 &&
+			if (f->session == R.sess &&
+			    (f->len > 8 || (f->len == 8 && f->flags & FIN)) &&
 			    R.nrx < sizeof(R.rx) / sizeof(R.rx[0])) {
 				R.rx[R.nrx].fd = fd;
 				R.rx[R.nrx].dsn = get64(f->body);
+				R.rx[R.nrx].fin = f->flags & FIN;
 				R.rx[R.nrx++].len = f->len - 8;
 			}
 			break;
@@ -590,6 +594,7 @@ static const struct scenario scenarios[] = {
 	{ "join-badmac", 1, "open a session, JOIN it from a 2nd path with a wrong MAC" },
 	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
 	{ "resend", 1, "2 paths, data never acked, close the 1st: it must come again on the 2nd" },
+	{ "resend-fin", 1, "2 paths, the FIN's path closes unacked: it must come again on the 2nd" },
 	{ "stale-ack", 1, "2 paths, the ACK path stops delivering: ACKs must come on the 2nd" },
 	{ "one-way", 1, "a path that delivers nothing but hears PINGs: its data must come on a 2nd" },
 	{ "urgent", 3, "a PING whose last byte is TCP urgent data" },
@@ -893,6 +898,115 @@ static void resend(int fd)
 	}
 	R.quiet = false;
 	send_reset(keep, s, RR_ABORT);
+	probe(keep);
+	close(afd);
+	close(keep);
+}
+
+/* resend-fin: the index in R.rx of the FIN logged at or after @from, or -1 */
+static int fin_logged(unsigned int from)
+{
+	unsigned int i;
+
+	for (i = from; i < R.nrx; i++)
+		if (R.rx[i].fin)
+			return i;
+	return -1;
+}
+
+static bool is_fin_sent(const struct frame *f)
+{
+	return f->type == FT_DATA && fin_logged(0) >= 0;
+}
+
+static bool is_fin_resent(const struct frame *f)
+{
+	unsigned int left;
+
+	return f->type == FT_DATA && fin_logged(resend_from) >= 0 &&
+	       resend_done(resend_gone, resend_from, &left);
+}
+
+static bool is_peer_fin_acked(const struct frame *f)
+{
+	return f->type == FT_ACK && R.acked >= 1;
+}
+
+/*
+ * The application writes a little and shuts down its side; the path its
+ * FIN went on closes before acknowledging it, as if the ACK was lost with
+ * the path.  The kernel must send the FIN again on the other path, with
+ * the data that went on the closed one, and the session must then end
+ * cleanly there: the application reads our FIN as EOF and our FIN is
+ * acknowledged.
+ */
+#define RESEND_FIN_BYTES	3000
+static void resend_fin(int fd)
+{
+	static char buf[RESEND_FIN_BYTES];
+	struct pollfd pfd;
+	uint64_t s = rnd64(), end;
+	unsigned int left;
+	int fd2, afd, keep, i;
+
+	fd2 = open_two_paths(fd, s, RESEND_WINDOW, &afd);
+	if (fd2 < 0)
+		return;
+	memset(buf, 'e', sizeof(buf));
+	if (send(afd, buf, sizeof(buf), MSG_NOSIGNAL) != sizeof(buf) ||
+	    shutdown(afd, SHUT_WR) < 0) {
+		fprintf(stderr, "%s: the application could not write and shut"
+			" down: %s\n", prog, ename(errno));
+		close(afd);
+		return;
+	}
+	R.quiet = true;
+	if (!watch(fd, O.timeout / 2, is_fin_sent))
+		watch(fd2, O.timeout / 2, is_fin_sent);
+	i = fin_logged(0);
+	if (i < 0) {
+		fprintf(stderr, "%s: no FIN from the kernel\n", prog);
+		close(afd);
+		return;
+	}
+	resend_gone = R.rx[i].fd;
+	keep = resend_gone == fd ? fd2 : fd;
+	resend_from = R.nrx;
+	close(resend_gone);
+	R.resent = watch(keep, O.timeout, is_fin_resent);
+	R.quiet = false;
+	if (!R.resent) {
+		resend_done(resend_gone, resend_from, &left);
+		fprintf(stderr, "%s: %u bytes of the closed path not sent again,"
+			" FIN %s (%u DATA frames before the close, %u after)\n",
+			prog, left, fin_logged(resend_from) < 0 ? "not sent again" :
+			"sent again", resend_from, R.nrx - resend_from);
+		send_reset(keep, s, RR_ABORT);
+		probe(keep);
+		close(afd);
+		close(keep);
+		return;
+	}
+	/* Acknowledge everything and the FIN, then send ours. */
+	i = fin_logged(resend_from);
+	end = R.rx[i].dsn + R.rx[i].len + 1;
+	send_ack(keep, s, end, RESEND_WINDOW, 0);
+	send_data(keep, s, 0, FIN, 0);
+	R.session_ok = end == RESEND_FIN_BYTES + 1 &&
+		       watch(keep, O.timeout, is_peer_fin_acked);
+	pfd = (struct pollfd){ .fd = afd, .events = POLLIN };
+	if (R.session_ok) {
+		ssize_t n = -1;
+
+		errno = ETIMEDOUT;
+		if (poll(&pfd, 1, O.timeout) == 1)
+			n = recv(afd, buf, sizeof(buf), 0);
+		if (n) {
+			fprintf(stderr, "%s: the application read %zd (%s), not"
+				" EOF\n", prog, n, n < 0 ? ename(errno) : "bytes");
+			R.session_ok = 0;
+		}
+	}
 	probe(keep);
 	close(afd);
 	close(keep);
@@ -1283,6 +1397,9 @@ static void run_client(int fd, const char *sc)
 		return;
 	} else if (!strcmp(sc, "resend")) {
 		resend(fd);
+		return;
+	} else if (!strcmp(sc, "resend-fin")) {
+		resend_fin(fd);
 		return;
 	} else if (!strcmp(sc, "stale-ack")) {
 		stale_ack(fd);
