@@ -89,6 +89,9 @@ C_CASES=(
 	# The same for the FIN, its ACK lost with the path that carried it:
 	# sent again on the other path, and the session then ends cleanly.
 	"resend-fin|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 resent=1 session_ok=1|ECONNRESET||2"
+	# ... or, the peer's session gone with that ACK, the RESET it answers
+	# with ends the session: the application, still reading, sees it.
+	"resend-fin-gone|-L -s 8|closed=0 alive=1 open_acks=2 resets=0 resent=1 session_ok=1|ECONNRESET||2"
 	# A path that stops delivering turns stale seconds before it fails;
 	# meanwhile the session's ACKs go on one that works: the ACK owed when
 	# it turned stale, and the window update after the application read,

@@ -27,9 +27,12 @@
  *   session_ok  join-badmac: the session still acknowledged data after
  *               the bad JOIN on another path; reopen: on the path it was
  *               opened again on; resend-fin: the session ended cleanly
- *               after the FIN came again (EOF read, our FIN acknowledged)
+ *               after the FIN came again (EOF read, our FIN
+ *               acknowledged); resend-fin-gone: the application read
+ *               ECONNRESET after the RESET answering it
  *   resent  resend: everything the closed path carried came again on the
- *           other; resend-fin: so did the FIN ("-": not that scenario)
+ *           other; resend-fin(-gone): so did the FIN ("-": not that
+ *           scenario)
  *   moved   stale-ack: with the session's ACK path stale (not yet failed),
  *           the ACK it owed came on the other path, and so did the window
  *           update after the application read ("-": not that scenario)
@@ -595,6 +598,7 @@ static const struct scenario scenarios[] = {
 	{ "reopen", 1, "OPEN again on a 2nd path (bad key, same key), use it; again on a 3rd" },
 	{ "resend", 1, "2 paths, data never acked, close the 1st: it must come again on the 2nd" },
 	{ "resend-fin", 1, "2 paths, the FIN's path closes unacked: it must come again on the 2nd" },
+	{ "resend-fin-gone", 1, "resend-fin, answered with RESET(UNKNOWN): ECONNRESET" },
 	{ "stale-ack", 1, "2 paths, the ACK path stops delivering: ACKs must come on the 2nd" },
 	{ "one-way", 1, "a path that delivers nothing but hears PINGs: its data must come on a 2nd" },
 	{ "urgent", 3, "a PING whose last byte is TCP urgent data" },
@@ -938,10 +942,12 @@ static bool is_peer_fin_acked(const struct frame *f)
  * the path.  The kernel must send the FIN again on the other path, with
  * the data that went on the closed one, and the session must then end
  * cleanly there: the application reads our FIN as EOF and our FIN is
- * acknowledged.
+ * acknowledged.  With @gone, we play a peer whose session ended with the
+ * lost ACK: the resent FIN gets a RESET for an unknown session, and the
+ * application, still reading, must see ECONNRESET.
  */
 #define RESEND_FIN_BYTES	3000
-static void resend_fin(int fd)
+static void resend_fin(int fd, bool gone)
 {
 	static char buf[RESEND_FIN_BYTES];
 	struct pollfd pfd;
@@ -987,23 +993,30 @@ static void resend_fin(int fd)
 		close(keep);
 		return;
 	}
-	/* Acknowledge everything and the FIN, then send ours. */
 	i = fin_logged(resend_from);
 	end = R.rx[i].dsn + R.rx[i].len + 1;
-	send_ack(keep, s, end, RESEND_WINDOW, 0);
-	send_data(keep, s, 0, FIN, 0);
-	R.session_ok = end == RESEND_FIN_BYTES + 1 &&
-		       watch(keep, O.timeout, is_peer_fin_acked);
+	if (gone) {
+		send_reset(keep, s, RR_UNKNOWN);
+		R.session_ok = end == RESEND_FIN_BYTES + 1;
+	} else {
+		/* Acknowledge everything and the FIN, then send ours. */
+		send_ack(keep, s, end, RESEND_WINDOW, 0);
+		send_data(keep, s, 0, FIN, 0);
+		R.session_ok = end == RESEND_FIN_BYTES + 1 &&
+			       watch(keep, O.timeout, is_peer_fin_acked);
+	}
 	pfd = (struct pollfd){ .fd = afd, .events = POLLIN };
 	if (R.session_ok) {
 		ssize_t n = -1;
+		int want = gone ? ECONNRESET : 0;
 
 		errno = ETIMEDOUT;
 		if (poll(&pfd, 1, O.timeout) == 1)
 			n = recv(afd, buf, sizeof(buf), 0);
-		if (n) {
+		if (want ? n != -1 || errno != want : n != 0) {
 			fprintf(stderr, "%s: the application read %zd (%s), not"
-				" EOF\n", prog, n, n < 0 ? ename(errno) : "bytes");
+				" %s\n", prog, n, n < 0 ? ename(errno) : "bytes",
+				want ? ename(want) : "EOF");
 			R.session_ok = 0;
 		}
 	}
@@ -1399,7 +1412,10 @@ static void run_client(int fd, const char *sc)
 		resend(fd);
 		return;
 	} else if (!strcmp(sc, "resend-fin")) {
-		resend_fin(fd);
+		resend_fin(fd, false);
+		return;
+	} else if (!strcmp(sc, "resend-fin-gone")) {
+		resend_fin(fd, true);
 		return;
 	} else if (!strcmp(sc, "stale-ack")) {
 		stale_ack(fd);
