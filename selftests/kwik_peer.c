@@ -995,6 +995,9 @@ static void resend_fin(int fd, bool gone)
 	}
 	i = fin_logged(resend_from);
 	end = R.rx[i].dsn + R.rx[i].len + 1;
+	if (end != RESEND_FIN_BYTES + 1)
+		fprintf(stderr, "%s: the FIN ends the stream at %" PRIu64
+			", not %u\n", prog, end - 1, RESEND_FIN_BYTES);
 	if (gone) {
 		send_reset(keep, s, RR_UNKNOWN);
 		R.session_ok = end == RESEND_FIN_BYTES + 1;
