@@ -97,6 +97,28 @@ sysctl -qw kernel.printk_ratelimit=0 net.ipv4.ping_group_range="0 2147483647" 2>
 # (SO_TIMESTAMP) flips the netstamp static key on and off; one socket
 # holding it for the whole run means the tests' pings patch nothing.
 ping -q -i 3600 127.0.0.1 >/dev/null 2>&1 &
+# Likewise the first TCP connection and UDP datagram of each family turn
+# off once-only static keys (the hash secrets' DO_ONCE): have them now,
+# not under a test's load.
+python3 - <<'EOF' >/dev/null 2>&1
+import socket
+for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    try:
+        l = socket.socket(fam)
+        l.bind((addr, 0))
+        l.listen(1)
+        c = socket.create_connection(l.getsockname()[:2])
+        a, _ = l.accept()
+        for s in (a, c, l):
+            s.close()
+        u = socket.socket(fam, socket.SOCK_DGRAM)
+        u.bind((addr, 0))
+        u.sendto(b"x", u.getsockname()[:2])
+        u.recv(1)
+        u.close()
+    except OSError:
+        pass
+EOF
 
 stamp "setup done"
 echo "kwik-selftests: start" >/dev/kmsg
