@@ -192,7 +192,7 @@ help:
 	@echo "                     striped over two TLS paths, show per-path bytes"
 	@echo "  make bench         Kwik (plain, cc cubic, TLS, QUIC paths) vs MPTCP vs best single TCP path"
 	@echo "                     on netem links, in the VM: goodput, delivery gap, receiver"
-	@echo "                     buffer; CSV in build/bench/"
+	@echo "                     buffer, CPU per MiB; CSV in build/bench/"
 	@echo "       CASES=\"balanced=10mbit:20ms,10mbit:20ms failover=10mbit:20ms,10mbit:20ms@3\""
 	@echo "                     [NAME=]RATE:RTT[:LOSS[:REORDER]] per path (or \"unshaped\"),"
 	@echo "                     @S blackholes link 1 at S seconds; BYTES=16M per run;"

@@ -141,10 +141,24 @@ _mptcp_subflows() {
 	[ "$MPSF" -ge "$1" ]
 }
 
+# The guest's busy CPU time (all vCPUs, in USER_HZ ticks): user, nice,
+# system, irq and softirq of /proc/stat's "cpu" line.
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+HZ_USER=$(getconf CLK_TCK)
+
+# cpu_mark, then cpu_take: the CPU the guest spent in between, in ms per
+# MiB of the transfer, into $TMP/cpu.
+cpu_mark() { CPU0=$(busy_ticks); }
+cpu_take() {
+	awk -v a="$CPU0" -v b="$(busy_ticks)" -v hz="$HZ_USER" -v n="$BYTES_N" \
+		'BEGIN { printf "%.2f\n", (b - a) * 1000 / hz / (n / 1048576) }' >"$TMP/cpu"
+}
+
 # run_one SYSTEM FAIL_S: kwik_bench server + client, the failover action
-# at FAIL_S if set.  The server's summary ends in $TMP/srv.out.
+# at FAIL_S if set.  The server's summary ends in $TMP/srv.out, the CPU
+# the run took (cpu_take) in $TMP/cpu.
 run_one() {
-	local sys=$1 fail=$2 sargs cargs spid cpid t0 crc=0 src=0 to
+	local sys=$1 fail=$2 sargs cargs spid cpid t0 left crc=0 src=0 to
 	to=$((BYTES_N * 8 / 1000000 * 6 / SUMRATE_INT + 120))
 	case $sys in
 	kwik) sargs=(-f kwik -s "$SVC") cargs=(-f kwik -s "$SVC") ;;
@@ -156,15 +170,16 @@ run_one() {
 		cargs=(-f "$sys" -a "10.0.$BEST.2:$MPORT") ;;
 	lxquic) run_lxquic "$to"; return ;;
 	esac
-	rm -f "$TMP/ready" "$TMP/srv.out" "$TMP/cli.out"
+	rm -f "$TMP/ready" "$TMP/srv.out" "$TMP/cli.out" "$TMP/cpu"
 	ip netns exec kws1 "$BENCH" server "${sargs[@]}" -t "$to" \
 		--ready "$TMP/ready" >"$TMP/srv.out" 2>&1 &
 	spid=$!
 	kwik_poll 10 test -e "$TMP/ready" || return 1
+	cpu_mark
 	ip netns exec kwc "$BENCH" client "${cargs[@]}" -b "$BYTES" -t "$to" \
 		>"$TMP/cli.out" 2>&1 &
 	cpid=$!
-	t0=$(date +%s%N)
+	t0=${EPOCHREALTIME/./}
 	if [ "$sys" = mptcp ]; then
 		# Did MPTCP open a subflow per link?  (Its goodput means little
 		# otherwise.)  "ss -M" shows the extra subflows of the connection.
@@ -178,15 +193,17 @@ run_one() {
 		fi
 	fi
 	if [ -n "$fail" ] && [ -n "${FIRST_PATH[$sys]+x}" ]; then
-		# The failover instant is part of the case's definition.
-		while kill -0 "$cpid" 2>/dev/null &&
-			[ $(($(date +%s%N) - t0)) -lt $((fail * 1000000000)) ]; do
-			sleep 0.05
-		done
+		# The failover instant is part of the case's definition.  One
+		# sleep until then: a polling loop's forks would count in the
+		# run's CPU.
+		left=$((fail * 1000000 - (${EPOCHREALTIME/./} - t0)))
+		[ "$left" -le 0 ] ||
+			sleep "$((left / 1000000)).$(printf %06d $((left % 1000000)))"
 		kwik_link_netem_change 1 "$(netem_of "${PATHS[0]}" "loss 100%")"
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?
+	cpu_take
 	[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$(field "$TMP/srv.out" verify)" = ok ]
 }
 
@@ -197,12 +214,13 @@ run_one() {
 _lxq_listening() { grep -q "Waiting for New Connection" "$TMP/lxq-srv.out"; }
 run_lxquic() {
 	local to=$1 spid crc=0 ms
-	rm -f "$TMP/srv.out" "$TMP/cli.out" "$TMP/lxq-srv.out"
+	rm -f "$TMP/srv.out" "$TMP/cli.out" "$TMP/lxq-srv.out" "$TMP/cpu"
 	ip netns exec kws1 stdbuf -oL "$KWIK_QUIC_PERF" -l -a "10.0.$BEST.2" \
 		-p "$LQPORT" -k "$TMP/pki/srv.key" -c "$TMP/pki/srv.pem" \
 		>"$TMP/lxq-srv.out" 2>&1 &
 	spid=$!
 	if kwik_poll 10 _lxq_listening; then
+		cpu_mark
 		ip netns exec kwc timeout -k 5 "$to" "$KWIK_QUIC_PERF" \
 			-a "10.0.$BEST.2" -p "$LQPORT" -t "$BYTES_N" \
 			>"$TMP/cli.out" 2>&1 || crc=$?
@@ -211,6 +229,7 @@ run_lxquic() {
 	fi
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
+	[ "$crc" -ne 0 ] || cpu_take
 	ms=$(sed -n 's/^Total time: *\([0-9]*\) ms.*/\1/p' "$TMP/cli.out")
 	[ "$crc" -eq 0 ] && [ "${ms:-0}" -gt 0 ] || return 1
 	echo "bench role=server fam=lxquic bytes=$BYTES_N secs=$((ms / 1000)) goodput_mbit=$(awk \
@@ -242,13 +261,15 @@ path_shares() {
 		print s " of " t " bytes" }'
 }
 
-# summarize SYS: from the per-round values in G, GAP and PEAK (of SYS and
-# of the baselines), "goodput %rates /mptcp /single /ktls /lxquic gap peak
-# min max worst_gap": goodput and gap the medians of the runs, each ratio
-# the median of the rounds' ratios (a round's pair ran in the same few
-# seconds), peak the largest; "-" where there is nothing to give.
+# summarize SYS: from the per-round values in G, GAP, PEAK and CPU (of SYS
+# and of the baselines), "goodput %rates /mptcp /single /ktls /lxquic gap
+# peak min max worst_gap cpu cpu/single": goodput, gap and cpu the medians
+# of the runs, each ratio the median of the rounds' ratios (a round's pair
+# ran in the same few seconds), peak the largest; "-" where there is
+# nothing to give.
 summarize() {
 	awk -v g="${G[$1]:-}" -v m="${G[mptcp]:-}" -v t="${G[tcp]:-}" \
+		-v cpu="${CPU[$1]:-}" -v tcpu="${CPU[tcp]:-}" \
 		-v k="${G[ktls]:-}" -v q="${G[lxquic]:-}" -v gap="${GAP[$1]:-}" \
 		-v peak="${PEAK[$1]:-}" -v s="$SUMRATE" '
 	function med(str,   a, n, i, j, v, x) {
@@ -271,8 +292,8 @@ summarize() {
 				r = a[i] + 0
 		return r
 	}
-	function ratio(base,   a, b, i, n, str) {
-		split(g, a, " "); n = split(base, b, " "); str = ""
+	function ratio(base, of,   a, b, i, n, str) {
+		split(of, a, " "); n = split(base, b, " "); str = ""
 		for (i = 1; i <= n; i++)
 			if (a[i] != "-" && a[i] != "" && b[i] != "-" && b[i] + 0 > 0)
 				str = str sprintf("%.6f ", a[i] / b[i])
@@ -284,11 +305,13 @@ summarize() {
 		mg = med(g)
 		pct = (mg == "-" || s <= 0) ? "-" : sprintf("%.1f", 100 * mg / s)
 		mgap = med(gap)
-		printf "%s %s %s %s %s %s %s %s %s %s %s\n",
-			fmt("%.3f", mg), pct, ratio(m), ratio(t), ratio(k), ratio(q),
+		printf "%s %s %s %s %s %s %s %s %s %s %s %s %s\n",
+			fmt("%.3f", mg), pct, ratio(m, g), ratio(t, g),
+			ratio(k, g), ratio(q, g),
 			fmt("%.1f", mgap), fmt("%d", ext(peak, 1)),
 			fmt("%.3f", ext(g, 0)), fmt("%.3f", ext(g, 1)),
-			fmt("%.1f", ext(gap, 1))
+			fmt("%.1f", ext(gap, 1)), fmt("%.2f", med(cpu)),
+			ratio(tcpu, cpu)
 	}'
 }
 
@@ -370,9 +393,9 @@ setup_case() {
 BYTES_N=$(numfmt --from=iec "$BYTES")
 echo "kwik bench: kernel $(uname -r), $BYTES per run, $(nproc) CPUs (TCG: absolute numbers are the VM's)"
 echo "AES driver for gcm(aes): $(awk '/^name/ { n = $3 } /^driver/ && n == "gcm(aes)" { print $3; exit }' /proc/crypto 2>/dev/null || echo ?)"
-echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,ratio_to_lxquic,max_gap_ms,peak_buffered_bytes,status,runs,goodput_min_mbit,goodput_max_mbit,max_gap_worst_ms" >"$CSV"
+echo "case,system,paths,goodput_mbit,pct_of_rates,ratio_to_mptcp,ratio_to_best_single,ratio_to_ktls,ratio_to_lxquic,max_gap_ms,peak_buffered_bytes,status,runs,goodput_min_mbit,goodput_max_mbit,max_gap_worst_ms,cpu_ms_per_mib,cpu_ratio_to_best_single" >"$CSV"
 [ "$ROUNDS" = 1 ] || echo "$ROUNDS rounds per case: medians of the runs (ratios: of each round's ratio); peak_buf the largest"
-printf '\n%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" "/ktls" "/lxquic" gap_ms peak_buf status
+printf '\n%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %7s %7s %s\n' case system Mbit/s "%rates" "/mptcp" "/single" "/ktls" "/lxquic" gap_ms peak_buf cpu_ms cpu/tcp status
 rc=0 ncase=0
 for c in $CASES; do
 	name=${c%%=*}
@@ -399,7 +422,7 @@ for c in $CASES; do
 		fi
 	done
 	SUMRATE_INT=$(awk -v s="$SUMRATE" 'BEGIN { printf "%d", s < 1 ? 1 : s }')
-	declare -A G=() GAP=() PEAK=() ST=()
+	declare -A G=() GAP=() PEAK=() CPU=() ST=()
 	if ! setup_case; then
 		echo "bench: case $name: setup failed"
 		kc kwc path show 2>&1 | sed 's/^/  /'
@@ -431,6 +454,7 @@ for c in $CASES; do
 			G[$sys]+="$(field "$TMP/srv.out" goodput_mbit | grep . || echo -) "
 			GAP[$sys]+="$(field "$TMP/srv.out" max_gap_ms | grep . || echo -) "
 			PEAK[$sys]+="$(field "$TMP/srv.out" peak_buffered | grep . || echo -) "
+			CPU[$sys]+="$(cat "$TMP/cpu" 2>/dev/null | grep . || echo -) "
 			# Restore link 1 after a failover run.
 			[ -z "$fail" ] || kwik_link_netem 1 "$(netem_of "${PATHS[0]}")"
 			if [ -n "$fail" ] && [ -n "${FIRST_PATH[$sys]:-}" ]; then
@@ -439,17 +463,17 @@ for c in $CASES; do
 		done
 	done
 	for sys in $SYSTEMS; do
-		read -r g pct rm rs rk rq gap peak gmin gmax gworst <<<"$(summarize "$sys")"
+		read -r g pct rm rs rk rq gap peak gmin gmax gworst cpu rcpu <<<"$(summarize "$sys")"
 		[ -n "${FIRST_PATH[$sys]+x}" ] || [ -z "$fail" ] || gap="$gap(no failover)"
-		printf '%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %s\n' "$name" "$sys" \
-			"$g" "$pct" "$rm" "$rs" "$rk" "$rq" "$gap" "$peak" "${ST[$sys]}"
+		printf '%-14s %-6s %9s %8s %8s %8s %8s %8s %10s %12s %7s %7s %s\n' "$name" "$sys" \
+			"$g" "$pct" "$rm" "$rs" "$rk" "$rq" "$gap" "$peak" "$cpu" "$rcpu" "${ST[$sys]}"
 		[ "$ROUNDS" = 1 ] || [ "$gmin" = - ] ||
 			printf '%-14s %-6s %9s (runs: %s to %s Mbit/s, gap up to %s ms)\n' "" "" "" \
 				"$gmin" "$gmax" "$gworst"
 		gap=${gap%%(*}
-		echo "$name,$sys,${#PATHS[@]},${g/#-/},$pct,$rm,$rs,$rk,$rq,${gap/#-/},${peak/#-/},${ST[$sys]},$ROUNDS,${gmin/#-/},${gmax/#-/},${gworst/#-/}" >>"$CSV"
+		echo "$name,$sys,${#PATHS[@]},${g/#-/},$pct,$rm,$rs,$rk,$rq,${gap/#-/},${peak/#-/},${ST[$sys]},$ROUNDS,${gmin/#-/},${gmax/#-/},${gworst/#-/},${cpu/#-/},${rcpu/#-/}" >>"$CSV"
 	done
-	unset G GAP PEAK ST
+	unset G GAP PEAK CPU ST
 	kwik_tlshd_stop_all
 	kwik_topo_cleanup
 done
@@ -461,5 +485,7 @@ echo "tls: Kwik over TLS paths (kTLS); ktls: TCP with kTLS on the tcp link (fixe
 echo "key, no handshake); /ktls is the cost of Kwik over the same encryption."
 echo "quic: Kwik over QUIC paths (kwik_quic.ko); lxquic: lxin/quic's perf_test on"
 echo "the tcp link; /lxquic is the cost of Kwik over the same QUIC."
+echo "cpu_ms: the guest's CPU time (both ends, all vCPUs) per MiB moved; cpu/tcp:"
+echo "that over the tcp run's in the same round."
 echo "results: $CSV"
 exit $rc
