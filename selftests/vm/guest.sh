@@ -105,13 +105,15 @@ import socket
 for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
     try:
         l = socket.socket(fam)
+        l.settimeout(5)
         l.bind((addr, 0))
         l.listen(1)
-        c = socket.create_connection(l.getsockname()[:2])
+        c = socket.create_connection(l.getsockname()[:2], timeout=5)
         a, _ = l.accept()
         for s in (a, c, l):
             s.close()
         u = socket.socket(fam, socket.SOCK_DGRAM)
+        u.settimeout(5)
         u.bind((addr, 0))
         u.sendto(b"x", u.getsockname()[:2])
         u.recv(1)
