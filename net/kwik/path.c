@@ -681,6 +681,13 @@ static void kwik_path_fail(struct kwik_path *path, int err)
 
 	if (path->state == KWIK_PATH_S_DOWN || path->state == KWIK_PATH_S_CLOSED)
 		return;
+	/*
+	 * TCP gives EPIPE for a reset that follows the peer's FIN (Kwik never
+	 * shuts a path's socket down while it uses it); EOF is ECONNRESET
+	 * here, so the peer ending a path reads the same either way.
+	 */
+	if (err == EPIPE)
+		err = ECONNRESET;
 	kwik_path_close_sock(path);
 	spin_lock_bh(&path->lock);
 	skb_queue_purge(&path->ctlq);
